@@ -1,0 +1,121 @@
+//! # Messages: one enum per direction
+//!
+//! Teaches: how Elixir's tagged tuples become Rust enums. The post sends
+//! `{sender, :join, username}` and `{sender, :message, message}` to the room,
+//! and `{sender, :message, message}` to clients. In Rust each direction gets
+//! its own enum, so the compiler checks that a room is never sent a message
+//! only a client understands, and `match` must handle every case.
+//!
+//! Mirrors: the tuples matched by `receive` in `Server.loop/1` and
+//! `Client.loop/2`.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use crate::process::{Pid, ProcessId};
+
+/// The pid of a client: what the room keeps for each member.
+pub type ClientPid = Pid<ToClient>;
+/// The pid of a room (the post's `s = Server.start`).
+pub type RoomPid = Pid<ToRoom>;
+
+/// What a room receives.
+#[derive(Debug)]
+pub enum ToRoom {
+    /// `{sender, :join, username}`: add `client` under `username`.
+    Join { client: ClientPid, username: String },
+    /// `{sender, :message, message}`: broadcast "NAME says: TEXT". The room
+    /// finds NAME from `from`'s identity, never from anything the text says.
+    Message { from: ClientPid, text: String },
+    /// Not in the post (its clients never leave): forget `from` and tell the
+    /// others "NAME has left the room". Sent on `{"type":"leave"}`, on a
+    /// disconnect, or when a connection switches rooms.
+    Leave { from: ProcessId },
+}
+
+/// What a client receives.
+#[derive(Debug, Clone)]
+pub enum ToClient {
+    /// `{sender, :message, message}`: a line of the room's conversation.
+    Message(Line),
+    /// The room accepted our join. The post's room never answers a join; ours
+    /// does, because unlike the post's it can say no (below).
+    Joined { room: Arc<str>, username: String },
+    /// The room refused something we asked (a taken or invalid name, a
+    /// message from a client that is not a member). The post's room would
+    /// crash on the second case; ours answers.
+    Error(String),
+}
+
+/// One line of conversation, formatted once and shared by every receiver.
+///
+/// A broadcast to N clients sends N clones of a `Line`; each clone is an
+/// `Arc` (a pointer and a reference count), not a copy of the text. The JSON
+/// form that network clients need is also made only once, by whichever
+/// connection needs it first (`OnceLock`), and then shared the same way.
+#[derive(Clone)]
+pub struct Line(Arc<SharedLine>);
+
+struct SharedLine {
+    text: Box<str>,
+    json: OnceLock<Box<[u8]>>,
+}
+
+impl Line {
+    pub fn new(text: impl Into<String>) -> Self {
+        Line(Arc::new(SharedLine {
+            text: text.into().into_boxed_str(),
+            json: OnceLock::new(),
+        }))
+    }
+
+    /// The text, e.g. `Michael says: Hello!`.
+    pub fn text(&self) -> &str {
+        &self.0.text
+    }
+
+    /// The wire form, `{"type":"message","text":"..."}` and a newline,
+    /// serialised on first use only.
+    pub fn json(&self) -> &[u8] {
+        self.0.json.get_or_init(|| {
+            let event = crate::protocol::ServerEvent::Message { text: self.text() };
+            let mut bytes =
+                serde_json::to_vec(&event).expect("a JSON object of strings always serialises");
+            bytes.push(b'\n');
+            bytes.into_boxed_slice()
+        })
+    }
+}
+
+impl fmt::Debug for Line {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.text(), f)
+    }
+}
+
+impl PartialEq for Line {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_form_is_one_escaped_line() {
+        let line = Line::new("Mallory says: \"hi\"\nfake line");
+        assert_eq!(
+            line.json(),
+            b"{\"type\":\"message\",\"text\":\"Mallory says: \\\"hi\\\"\\nfake line\"}\n"
+        );
+    }
+
+    #[test]
+    fn clones_share_one_json_encoding() {
+        let line = Line::new("Michael says: Hello!");
+        let clone = line.clone();
+        assert!(std::ptr::eq(line.json(), clone.json()));
+    }
+}

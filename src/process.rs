@@ -1,0 +1,138 @@
+//! # Processes: a pid is a `Sender` plus an id
+//!
+//! Teaches: the Rust form of an Elixir pid and mailbox. A process in the post
+//! (`spawn(...)`) gets a mailbox that anyone holding its pid can `send` to, and
+//! that only the process itself can `receive` from. A crossbeam channel has
+//! exactly that shape: many `Sender`s, one `Receiver`. We pair the `Sender`
+//! with a number so that two pids can be compared, which is what the post's
+//! `Enum.find(clients, fn {pid, _} -> pid == sender end)` relies on.
+//!
+//! Mirrors: `self`, `send(pid, msg)` and `receive do ... end` in
+//! `more-elixir-processes.md`.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, SendError, SendTimeoutError, Sender, TrySendError};
+
+/// The receiving end of a mailbox: only the thread that owns it reads it,
+/// like only an Elixir process can `receive` its own messages.
+pub type Mailbox<M> = Receiver<M>;
+
+/// A process identity, unique for the life of the program.
+///
+/// Elixir prints pids as `#PID<0.108.0>`; ours print as `<0.108.0>` too, so a
+/// reader of debug output sees the same thing in both languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProcessId(u64);
+
+impl ProcessId {
+    /// A fresh id. A global counter is enough: ids only need to be distinct.
+    fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        ProcessId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+impl fmt::Display for ProcessId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<0.{}.0>", self.0)
+    }
+}
+
+/// The address of a process that receives messages of type `M`.
+///
+/// Cloning a pid is cheap (it clones a channel `Sender`) and every clone
+/// reaches the same mailbox. Two pids are equal when they name the same
+/// process, whatever clone you hold.
+pub struct Pid<M> {
+    id: ProcessId,
+    mailbox: Sender<M>,
+}
+
+impl<M> Pid<M> {
+    /// Creates a mailbox holding at most `capacity` messages and the pid that
+    /// sends to it. Spawn a thread with the `Mailbox` to make it a process.
+    ///
+    /// Elixir mailboxes are unbounded; ours are bounded on purpose, so that a
+    /// process that falls behind makes its senders wait (or notice) instead
+    /// of growing memory without end.
+    pub fn new_mailbox(capacity: usize) -> (Pid<M>, Mailbox<M>) {
+        let (sender, receiver) = crossbeam_channel::bounded(capacity);
+        (
+            Pid {
+                id: ProcessId::next(),
+                mailbox: sender,
+            },
+            receiver,
+        )
+    }
+
+    /// Which process this is.
+    pub fn id(&self) -> ProcessId {
+        self.id
+    }
+
+    /// `send(pid, message)`. Waits while the mailbox is full; fails only when
+    /// the process has ended (its `Mailbox` was dropped), and hands the
+    /// message back so nothing is lost silently.
+    pub fn send(&self, message: M) -> Result<(), SendError<M>> {
+        self.mailbox.send(message)
+    }
+
+    /// Sends without waiting: fails at once if the mailbox is full.
+    pub fn try_send(&self, message: M) -> Result<(), TrySendError<M>> {
+        self.mailbox.try_send(message)
+    }
+
+    /// Sends, waiting for room in the mailbox until `deadline` at the latest.
+    pub fn send_deadline(&self, message: M, deadline: Instant) -> Result<(), SendTimeoutError<M>> {
+        self.mailbox.send_deadline(message, deadline)
+    }
+}
+
+// Written by hand rather than derived: a derive would ask for `M: Clone`,
+// but cloning a pid never clones a message.
+impl<M> Clone for Pid<M> {
+    fn clone(&self) -> Self {
+        Pid {
+            id: self.id,
+            mailbox: self.mailbox.clone(),
+        }
+    }
+}
+
+impl<M> PartialEq for Pid<M> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id == other.id
+    }
+}
+
+impl<M> Eq for Pid<M> {}
+
+impl<M> fmt::Debug for Pid<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Pid{}", self.id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clones_are_the_same_process_and_new_mailboxes_are_not() {
+        let (a, _a_box) = Pid::<u8>::new_mailbox(1);
+        let (b, _b_box) = Pid::<u8>::new_mailbox(1);
+        assert_eq!(a, a.clone());
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn sending_to_an_ended_process_gives_the_message_back() {
+        let (pid, mailbox) = Pid::new_mailbox(1);
+        drop(mailbox);
+        assert_eq!(pid.send("hello").unwrap_err().into_inner(), "hello");
+    }
+}

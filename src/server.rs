@@ -1,0 +1,300 @@
+//! # The room: one thread that owns the list of clients
+//!
+//! Teaches: a process that owns its state. The Elixir `Server.loop(clients)`
+//! keeps the client list as an argument of a tail-recursive function; nobody
+//! else can touch it. Here the room thread owns a `Vec` of members; other
+//! threads change it only by sending the room a message. No `Mutex` is
+//! needed, because nothing is shared.
+//!
+//! The room never touches a socket: it hands each line to the member's
+//! mailbox and moves on. What a slow member does to the room is bounded (see
+//! [`RoomConfig::slow_client_timeout`]).
+//!
+//! Mirrors: `Server.start/0`, `Server.loop/1` and `Server.broadcast/2`.
+
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{SendTimeoutError, TrySendError};
+
+use crate::message::{ClientPid, Line, RoomPid, ToClient, ToRoom};
+use crate::process::{Mailbox, Pid, ProcessId};
+use crate::username::validate_username;
+
+/// How a room is set up. `RoomConfig::default()` is what the examples use.
+#[derive(Debug, Clone)]
+pub struct RoomConfig {
+    /// The room's name, told to clients when they join.
+    pub name: Arc<str>,
+    /// How many messages may wait in the room's mailbox. When it is full,
+    /// senders wait: that is how a room that is behind slows its posters
+    /// down (backpressure) instead of buffering without end.
+    pub inbox_capacity: usize,
+    /// How long one broadcast may wait for members whose mailboxes are full.
+    /// A member still full after this is dropped, so one client that stops
+    /// reading stalls the room for at most this long, once.
+    pub slow_client_timeout: Duration,
+    /// The most members a room takes; a join beyond it is refused.
+    pub max_members: usize,
+}
+
+impl Default for RoomConfig {
+    fn default() -> Self {
+        RoomConfig {
+            name: Arc::from("chatroom"),
+            inbox_capacity: 1024,
+            slow_client_timeout: Duration::from_secs(2),
+            max_members: 10_000,
+        }
+    }
+}
+
+/// Starts rooms. The Rust form of the post's `Server` module.
+pub struct Server;
+
+impl Server {
+    /// `s = Server.start`: spawns a room thread and returns its pid.
+    ///
+    /// The room runs until every clone of the returned pid is dropped (its
+    /// members hold none): dropping the last `Sender` is how a thread
+    /// learns to stop.
+    pub fn start() -> RoomPid {
+        Server::start_with(RoomConfig::default()).0
+    }
+
+    /// Like [`Server::start`], with a configuration, and also returning the
+    /// thread's handle so the caller can wait for the room to end.
+    pub fn start_with(config: RoomConfig) -> (RoomPid, JoinHandle<()>) {
+        let (room, mailbox) = Pid::new_mailbox(config.inbox_capacity);
+        let thread = thread::Builder::new()
+            .name(format!("room {}", config.name))
+            .spawn(move || room_loop(mailbox, config))
+            .expect("the OS refused to start a room thread");
+        (room, thread)
+    }
+}
+
+/// One member of the room: the post's `{pid, username}` tuple.
+struct Member {
+    pid: ClientPid,
+    username: String,
+}
+
+/// The room's state, owned by the room thread alone.
+struct Room {
+    config: RoomConfig,
+    clients: Vec<Member>,
+}
+
+// ANCHOR: room_loop
+/// The post's `loop(clients)`: receive a message, act on it, go round again.
+/// `for ... in mailbox` ends when every sender is gone.
+fn room_loop(mailbox: Mailbox<ToRoom>, config: RoomConfig) {
+    let mut room = Room {
+        config,
+        clients: Vec::new(),
+    };
+    for message in mailbox {
+        match message {
+            ToRoom::Join { client, username } => room.join(client, username),
+            ToRoom::Message { from, text } => room.message(from, text),
+            ToRoom::Leave { from } => room.leave(from),
+        }
+    }
+}
+// ANCHOR_END: room_loop
+
+impl Room {
+    // ANCHOR: join
+    /// `{sender, :join, username}`: tell the clients already here, then add
+    /// the newcomer (so the newcomer is not told of its own arrival).
+    fn join(&mut self, client: ClientPid, username: String) {
+        if let Err(reason) = self.check_join(&client, &username) {
+            // The reply may fail if the client is already gone; then there
+            // is nobody left to tell, so the error is dropped on purpose.
+            let _ = client.try_send(ToClient::Error(reason));
+            return;
+        }
+        self.broadcast(Line::new(format!("{username} has joined the room")));
+        let welcome = ToClient::Joined {
+            room: self.config.name.clone(),
+            username: username.clone(),
+        };
+        if client.try_send(welcome).is_ok() {
+            // Newest first, like the post's `[{sender, username} | clients]`,
+            // so a broadcast reaches members in the order the post shows.
+            self.clients.insert(
+                0,
+                Member {
+                    pid: client,
+                    username,
+                },
+            );
+        }
+    }
+    // ANCHOR_END: join
+
+    fn check_join(&self, client: &ClientPid, username: &str) -> Result<(), String> {
+        validate_username(username)?;
+        if let Some(member) = self.find(client.id()) {
+            return Err(format!(
+                "you have already joined {} as {}",
+                self.config.name, member.username
+            ));
+        }
+        if self.clients.iter().any(|m| m.username == username) {
+            return Err(format!(
+                "the name {username} is taken in {}",
+                self.config.name
+            ));
+        }
+        if self.clients.len() >= self.config.max_members {
+            return Err(format!(
+                "{} is full ({} members)",
+                self.config.name, self.config.max_members
+            ));
+        }
+        Ok(())
+    }
+
+    // ANCHOR: message
+    /// `{sender, :message, message}`: find who sent it by identity, then
+    /// broadcast "NAME says: TEXT" to everyone, the sender included.
+    ///
+    /// A sender the room does not know gets an error reply. (The post's
+    /// `{_, sender_name} = Enum.find(...)` crashes the room there instead.)
+    fn message(&mut self, from: ClientPid, text: String) {
+        let Some(sender) = self.find(from.id()) else {
+            let reason = format!("you are not in {}: join it first", self.config.name);
+            let _ = from.try_send(ToClient::Error(reason));
+            return;
+        };
+        let line = Line::new(format!("{} says: {text}", sender.username));
+        self.broadcast(line);
+    }
+    // ANCHOR_END: message
+
+    /// Forget a member and tell the others. Leaving twice, or leaving a
+    /// room one never joined, does nothing.
+    fn leave(&mut self, who: ProcessId) {
+        if let Some(index) = self.clients.iter().position(|m| m.pid.id() == who) {
+            let member = self.clients.remove(index);
+            self.broadcast(Line::new(format!("{} has left the room", member.username)));
+        }
+    }
+
+    fn find(&self, id: ProcessId) -> Option<&Member> {
+        self.clients.iter().find(|m| m.pid.id() == id)
+    }
+
+    // ANCHOR: broadcast
+    /// `broadcast(message, clients)`: one `Line`, shared by every member.
+    ///
+    /// Each member's mailbox is bounded. A full one is not a reason to drop
+    /// anybody at once: the room waits, up to `slow_client_timeout` for the
+    /// whole broadcast, which is what slows posters down when every reader is
+    /// merely busy. Members still full after that, or already gone, are
+    /// removed, and the others are told they left.
+    fn broadcast(&mut self, line: Line) {
+        let mut full = Vec::new();
+        let mut gone = Vec::new();
+        for member in &self.clients {
+            match member.pid.try_send(ToClient::Message(line.clone())) {
+                Ok(()) => {}
+                Err(TrySendError::Full(message)) => full.push((member.pid.clone(), message)),
+                Err(TrySendError::Disconnected(_)) => gone.push(member.pid.id()),
+            }
+        }
+        if !full.is_empty() {
+            let deadline = Instant::now() + self.config.slow_client_timeout;
+            for (pid, message) in full {
+                match pid.send_deadline(message, deadline) {
+                    Ok(()) => {}
+                    Err(SendTimeoutError::Timeout(_) | SendTimeoutError::Disconnected(_)) => {
+                        gone.push(pid.id())
+                    }
+                }
+            }
+        }
+        // Each removal broadcasts "has left", which may find more members
+        // gone; `leave` handles them the same way, one at a time.
+        for id in gone {
+            self.leave(id);
+        }
+    }
+    // ANCHOR_END: broadcast
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::process::Mailbox;
+
+    /// A bare client: a mailbox the test reads itself.
+    fn member(room: &RoomPid, name: &str) -> (ClientPid, Mailbox<ToClient>) {
+        let (pid, mailbox) = Pid::new_mailbox(16);
+        room.send(ToRoom::Join {
+            client: pid.clone(),
+            username: name.into(),
+        })
+        .unwrap();
+        assert!(matches!(mailbox.recv().unwrap(), ToClient::Joined { .. }));
+        (pid, mailbox)
+    }
+
+    fn next_text(mailbox: &Mailbox<ToClient>) -> String {
+        match mailbox.recv_timeout(Duration::from_secs(5)).unwrap() {
+            ToClient::Message(line) => line.text().to_string(),
+            other => panic!("expected a line, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_member_that_stops_reading_is_dropped_and_the_others_are_told() {
+        let config = RoomConfig {
+            slow_client_timeout: Duration::from_millis(50),
+            ..RoomConfig::default()
+        };
+        let (room, _thread) = Server::start_with(config);
+        let (stuck, _stuck_mailbox) = member(&room, "Stuck");
+        let (reader, reader_mailbox) = member(&room, "Reader");
+        assert_eq!(next_text(&_stuck_mailbox), "Reader has joined the room");
+        // The stuck member's mailbox holds 16; post 17 lines and never read.
+        for n in 0..17 {
+            room.send(ToRoom::Message {
+                from: reader.clone(),
+                text: n.to_string(),
+            })
+            .unwrap();
+        }
+        for n in 0..17 {
+            assert_eq!(next_text(&reader_mailbox), format!("Reader says: {n}"));
+        }
+        assert_eq!(next_text(&reader_mailbox), "Stuck has left the room");
+        drop(stuck);
+    }
+
+    #[test]
+    fn leaving_tells_the_others_and_a_second_leave_does_nothing() {
+        let (room, _thread) = Server::start_with(RoomConfig::default());
+        let (michael, _michael_mailbox) = member(&room, "Michael");
+        let (_mikey, mikey_mailbox) = member(&room, "Mikey");
+        room.send(ToRoom::Leave { from: michael.id() }).unwrap();
+        room.send(ToRoom::Leave { from: michael.id() }).unwrap();
+        assert_eq!(next_text(&mikey_mailbox), "Michael has left the room");
+        room.send(ToRoom::Message {
+            from: michael,
+            text: "still here?".into(),
+        })
+        .unwrap();
+        room.send(ToRoom::Message {
+            from: _mikey.clone(),
+            text: "bye".into(),
+        })
+        .unwrap();
+        // Michael is no longer a member, so his line is refused, not
+        // broadcast: the next thing Mikey sees is his own line.
+        assert_eq!(next_text(&mikey_mailbox), "Mikey says: bye");
+    }
+}
