@@ -25,6 +25,7 @@ use crate::process::{Mailbox, Pid};
 /// How many messages a client's mailbox holds before the room must wait.
 pub const CLIENT_MAILBOX_CAPACITY: usize = 1024;
 
+// ANCHOR: console
 /// Where a client prints its lines.
 #[derive(Clone)]
 pub enum Console {
@@ -43,7 +44,8 @@ impl Console {
         (Console::Channel(sender), Terminal { lines })
     }
 
-    fn print(&self, line: String) {
+    /// Prints one line for a client.
+    pub fn print(&self, line: String) {
         match self {
             // `writeln!` on a locked stdout writes the line in one piece, so
             // lines from different client threads never interleave mid-line.
@@ -58,6 +60,7 @@ impl Console {
         }
     }
 }
+// ANCHOR_END: console
 
 /// The receiving side of [`Console::channel`]: the lines clients printed.
 pub struct Terminal {
@@ -180,6 +183,11 @@ fn client_loop(mailbox: Mailbox<ToClient>, username: String, console: Console) {
             ToClient::Joined { .. } => {}
             ToClient::Error(reason) => {
                 console.print(format!("{username}'s client: error: {reason}"))
+            }
+            ToClient::Left { .. } => {}
+            ToClient::Closing(reason) => {
+                console.print(format!("{username}'s client: closing: {reason}"));
+                break;
             }
         }
     }

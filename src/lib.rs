@@ -24,10 +24,16 @@
 //! `tests/` runs each one and compares its output with the transcript that
 //! the book shows.
 
+pub mod address;
+pub mod cli;
 pub mod client;
+mod connection;
 pub mod message;
+pub mod node;
 pub mod process;
 pub mod protocol;
+pub mod registry;
+pub mod remote;
 pub mod server;
 pub mod username;
 

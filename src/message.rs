@@ -12,13 +12,14 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
-use crate::process::{Pid, ProcessId};
+use crate::process::Pid;
 
 /// The pid of a client: what the room keeps for each member.
 pub type ClientPid = Pid<ToClient>;
 /// The pid of a room (the post's `s = Server.start`).
 pub type RoomPid = Pid<ToRoom>;
 
+// ANCHOR: to_room
 /// What a room receives.
 #[derive(Debug)]
 pub enum ToRoom {
@@ -30,9 +31,11 @@ pub enum ToRoom {
     /// Not in the post (its clients never leave): forget `from` and tell the
     /// others "NAME has left the room". Sent on `{"type":"leave"}`, on a
     /// disconnect, or when a connection switches rooms.
-    Leave { from: ProcessId },
+    Leave { from: ClientPid },
 }
+// ANCHOR_END: to_room
 
+// ANCHOR: to_client
 /// What a client receives.
 #[derive(Debug, Clone)]
 pub enum ToClient {
@@ -45,8 +48,16 @@ pub enum ToClient {
     /// message from a client that is not a member). The post's room would
     /// crash on the second case; ours answers.
     Error(String),
+    /// We are out of `room` (we asked to leave, or moved to another room).
+    Left { room: Arc<str> },
+    /// Last words before the connection closes: the server is stopping, or
+    /// the client broke a rule that ends the connection (say, a line too
+    /// long). The receiver prints it and stops.
+    Closing(String),
 }
+// ANCHOR_END: to_client
 
+// ANCHOR: line
 /// One line of conversation, formatted once and shared by every receiver.
 ///
 /// A broadcast to N clients sends N clones of a `Line`; each clone is an
@@ -60,6 +71,7 @@ struct SharedLine {
     text: Box<str>,
     json: OnceLock<Box<[u8]>>,
 }
+// ANCHOR_END: line
 
 impl Line {
     pub fn new(text: impl Into<String>) -> Self {
@@ -78,7 +90,9 @@ impl Line {
     /// serialised on first use only.
     pub fn json(&self) -> &[u8] {
         self.0.json.get_or_init(|| {
-            let event = crate::protocol::ServerEvent::Message { text: self.text() };
+            let event = crate::protocol::ServerEvent::Message {
+                text: self.text().into(),
+            };
             let mut bytes =
                 serde_json::to_vec(&event).expect("a JSON object of strings always serialises");
             bytes.push(b'\n');

@@ -41,6 +41,7 @@ impl fmt::Display for ProcessId {
     }
 }
 
+// ANCHOR: pid
 /// The address of a process that receives messages of type `M`.
 ///
 /// Cloning a pid is cheap (it clones a channel `Sender`) and every clone
@@ -50,8 +51,10 @@ pub struct Pid<M> {
     id: ProcessId,
     mailbox: Sender<M>,
 }
+// ANCHOR_END: pid
 
 impl<M> Pid<M> {
+    // ANCHOR: new_mailbox
     /// Creates a mailbox holding at most `capacity` messages and the pid that
     /// sends to it. Spawn a thread with the `Mailbox` to make it a process.
     ///
@@ -68,18 +71,21 @@ impl<M> Pid<M> {
             receiver,
         )
     }
+    // ANCHOR_END: new_mailbox
 
     /// Which process this is.
     pub fn id(&self) -> ProcessId {
         self.id
     }
 
+    // ANCHOR: send
     /// `send(pid, message)`. Waits while the mailbox is full; fails only when
     /// the process has ended (its `Mailbox` was dropped), and hands the
     /// message back so nothing is lost silently.
     pub fn send(&self, message: M) -> Result<(), SendError<M>> {
         self.mailbox.send(message)
     }
+    // ANCHOR_END: send
 
     /// Sends without waiting: fails at once if the mailbox is full.
     pub fn try_send(&self, message: M) -> Result<(), TrySendError<M>> {

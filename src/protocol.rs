@@ -31,6 +31,8 @@
 //! Mirrors: the tuples `{sender, :join, username}` and
 //! `{sender, :message, message}`, now crossing a socket instead of a mailbox.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 
 /// A line a client sends. `#[serde(tag = "type")]` reads the `"type"` field
@@ -43,22 +45,46 @@ pub enum ClientRequest {
     Leave,
 }
 
-/// A line the server sends. Borrowed strings: an event is serialised right
-/// after it is built, so it never needs to own its text.
+/// A line the server sends. The strings are `Cow`s: the server builds an
+/// event from borrowed text and serialises it at once, without copying; a
+/// client parsing a line borrows from it where it can and owns the text only
+/// where JSON escapes had to be undone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum ServerEvent<'a> {
     /// A line of the conversation: "... has joined", "... says: ...".
-    Message { text: &'a str },
+    Message {
+        #[serde(borrow)]
+        text: Cow<'a, str>,
+    },
     /// The join was accepted.
-    Joined { room: &'a str, username: &'a str },
-    /// We left the room (after `{"type":"leave"}` or a switch of rooms).
-    Left { room: &'a str },
+    Joined {
+        #[serde(borrow)]
+        room: Cow<'a, str>,
+        #[serde(borrow)]
+        username: Cow<'a, str>,
+    },
+    /// We are out of the room (after `{"type":"leave"}`, or a switch of rooms).
+    Left {
+        #[serde(borrow)]
+        room: Cow<'a, str>,
+    },
     /// Something we sent was refused; the connection stays usable unless a
     /// `shutdown` or a close follows.
-    Error { message: &'a str },
-    /// The server is stopping (Ctrl-C) or dropped us; the connection closes.
-    Shutdown { message: &'a str },
+    Error {
+        #[serde(borrow)]
+        message: Cow<'a, str>,
+    },
+    /// The connection is about to close: the server is stopping, or we broke
+    /// a rule that ends the connection.
+    Shutdown {
+        #[serde(borrow)]
+        message: Cow<'a, str>,
+    },
+    /// Any `"type"` this version does not know. Clients skip these, so a
+    /// newer server can add events without breaking older clients.
+    #[serde(other, skip_serializing)]
+    Unknown,
 }
 
 impl ServerEvent<'_> {
@@ -99,16 +125,34 @@ mod tests {
     }
 
     #[test]
+    fn clients_read_escaped_text_and_skip_unknown_types() {
+        let line = r#"{"type":"message","text":"a \"quoted\" word"}"#;
+        let event: ServerEvent = serde_json::from_str(line).unwrap();
+        assert_eq!(
+            event,
+            ServerEvent::Message {
+                text: "a \"quoted\" word".into()
+            }
+        );
+        let future: ServerEvent =
+            serde_json::from_str(r#"{"type":"topic","text":"Elixir"}"#).unwrap();
+        assert_eq!(future, ServerEvent::Unknown);
+    }
+
+    #[test]
     fn events_serialise_to_the_documented_shapes() {
         assert_eq!(
             ServerEvent::Message {
-                text: "Michael says: Hello!"
+                text: "Michael says: Hello!".into()
             }
             .to_line(),
             b"{\"type\":\"message\",\"text\":\"Michael says: Hello!\"}\n"
         );
         assert_eq!(
-            ServerEvent::Error { message: "no" }.to_line(),
+            ServerEvent::Error {
+                message: "no".into()
+            }
+            .to_line(),
             b"{\"type\":\"error\",\"message\":\"no\"}\n"
         );
     }

@@ -99,7 +99,13 @@ fn room_loop(mailbox: Mailbox<ToRoom>, config: RoomConfig) {
         match message {
             ToRoom::Join { client, username } => room.join(client, username),
             ToRoom::Message { from, text } => room.message(from, text),
-            ToRoom::Leave { from } => room.leave(from),
+            ToRoom::Leave { from } => {
+                room.leave(from.id());
+                // Told even if it was not a member: either way it is out now.
+                let _ = from.try_send(ToClient::Left {
+                    room: room.config.name.clone(),
+                });
+            }
         }
     }
 }
@@ -280,8 +286,14 @@ mod tests {
         let (room, _thread) = Server::start_with(RoomConfig::default());
         let (michael, _michael_mailbox) = member(&room, "Michael");
         let (_mikey, mikey_mailbox) = member(&room, "Mikey");
-        room.send(ToRoom::Leave { from: michael.id() }).unwrap();
-        room.send(ToRoom::Leave { from: michael.id() }).unwrap();
+        room.send(ToRoom::Leave {
+            from: michael.clone(),
+        })
+        .unwrap();
+        room.send(ToRoom::Leave {
+            from: michael.clone(),
+        })
+        .unwrap();
         assert_eq!(next_text(&mikey_mailbox), "Michael has left the room");
         room.send(ToRoom::Message {
             from: michael,

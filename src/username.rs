@@ -9,18 +9,31 @@
 
 /// The longest name accepted, in characters.
 pub const MAX_USERNAME_CHARS: usize = 32;
+/// The longest room name accepted, in characters.
+pub const MAX_ROOM_NAME_CHARS: usize = 64;
 
 /// Checks a username: 1 to 32 characters, each a letter or digit (any
 /// script) or one of `_`, `-`, `.`. No spaces, colons, quotes or control
 /// characters, so no name can pass for the start of another line.
 pub fn validate_username(name: &str) -> Result<(), String> {
+    validate_name("username", name, MAX_USERNAME_CHARS)
+}
+
+/// Checks a room name with the same alphabet, up to 64 characters. (An `@`
+/// is not allowed either: it separates the room from the host in
+/// `chatroom@127.0.0.1:7878`.)
+pub fn validate_room_name(name: &str) -> Result<(), String> {
+    validate_name("room name", name, MAX_ROOM_NAME_CHARS)
+}
+
+fn validate_name(what: &str, name: &str, max_chars: usize) -> Result<(), String> {
     if name.is_empty() {
-        return Err("username must not be empty".into());
+        return Err(format!("{what} must not be empty"));
     }
     let chars = name.chars().count();
-    if chars > MAX_USERNAME_CHARS {
+    if chars > max_chars {
         return Err(format!(
-            "username is {chars} characters long; at most {MAX_USERNAME_CHARS} are allowed"
+            "{what} is {chars} characters long; at most {max_chars} are allowed"
         ));
     }
     if let Some(bad) = name
@@ -28,7 +41,7 @@ pub fn validate_username(name: &str) -> Result<(), String> {
         .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
     {
         return Err(format!(
-            "username may contain only letters, digits, '_', '-' and '.', not {bad:?}"
+            "{what} may contain only letters, digits, '_', '-' and '.', not {bad:?}"
         ));
     }
     Ok(())

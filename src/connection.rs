@@ -1,0 +1,458 @@
+//! # A connection: a reader thread and a writer thread
+//!
+//! Teaches: how a network client becomes a process. Each TCP connection gets
+//! two threads:
+//!
+//! * the **reader** reads lines from the socket, turns each into a message
+//!   and sends it to the room: it plays the post's `Client.post_message`;
+//! * the **writer** owns the connection's mailbox (the pid the room
+//!   broadcasts to) and writes what arrives to the socket: it plays the
+//!   post's `Client.loop`, printing to a socket instead of a terminal.
+//!
+//! Why two threads: a blocking read cannot also wait on a channel, and the
+//! room must never wait for a socket. With a writer of its own, a slow
+//! socket only fills that client's bounded mailbox; the room moves on.
+//!
+//! Channels form an acyclic graph: reader → room → writer. Nothing flows
+//! back from the writer, so no cycle of full channels can deadlock.
+//!
+//! Mirrors: `Client.join_room/2`, `Client.post_message/3` and
+//! `Client.loop/2`, with a socket where the post has IEx.
+
+use std::io::{self, BufRead, BufReader, BufWriter, ErrorKind, Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, OnceLock};
+use std::thread;
+use std::time::Duration;
+
+use crossbeam_channel::Sender;
+
+use crate::message::{ClientPid, RoomPid, ToClient, ToRoom};
+use crate::node::Shared;
+use crate::process::{Mailbox, Pid};
+use crate::protocol::{ClientRequest, ServerEvent};
+
+/// Reader and writer threads need little stack: they hold a buffer on the
+/// heap and call no deep recursion. Small stacks let one machine hold
+/// thousands of connections (the default is 2 MiB of address space each).
+const CONNECTION_STACK_BYTES: usize = 128 * 1024;
+
+/// The room a connection lands in when it speaks plain text.
+pub const TEXT_MODE_ROOM: &str = "chatroom";
+
+/// How a connection talks, decided by its first line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireMode {
+    /// The first line starts with `{`: JSON lines, as documented in
+    /// [`crate::protocol`].
+    Json,
+    /// Anything else: a person typing into `nc`. The first line is the
+    /// username, and lines come back as plain text.
+    Text,
+}
+
+/// Starts the threads for one accepted connection.
+///
+/// `alive` is cloned into both threads; the node waits for every clone to be
+/// dropped to know that all connections have finished.
+pub(crate) fn start(stream: TcpStream, shared: Arc<Shared>, alive: Sender<()>) -> io::Result<()> {
+    // Lines are small and batched by the writer; without NODELAY, Nagle's
+    // algorithm would hold each batch back waiting for an ACK.
+    stream.set_nodelay(true)?;
+    // A client that stops reading makes writes block; this bounds how long.
+    stream.set_write_timeout(Some(shared.config.room.slow_client_timeout))?;
+    let (me, mailbox) = Pid::new_mailbox(shared.config.outbox_capacity);
+    let mode = Arc::new(OnceLock::new());
+    let write_half = stream.try_clone()?;
+    let control = stream.try_clone()?;
+
+    let writer_mode = Arc::clone(&mode);
+    let writer_alive = alive.clone();
+    thread::Builder::new()
+        .name("writer".into())
+        .stack_size(CONNECTION_STACK_BYTES)
+        .spawn(move || {
+            write_loop(write_half, mailbox, &writer_mode);
+            drop(writer_alive);
+        })?;
+
+    let id = me.id();
+    shared.track(me.clone(), control);
+    let reader_shared = Arc::clone(&shared);
+    let spawned = thread::Builder::new()
+        .name("reader".into())
+        .stack_size(CONNECTION_STACK_BYTES)
+        .spawn(move || {
+            read_loop(stream, me, &mode, &reader_shared);
+            reader_shared.untrack(id);
+            drop(alive);
+        });
+    if let Err(error) = spawned {
+        // The writer is already running. The failed spawn dropped the
+        // reader's copy of the pid and untracking drops the node's: the
+        // writer sees its mailbox close and ends.
+        shared.untrack(id);
+        return Err(error);
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------- reader --
+
+/// What reading one line gave.
+enum LineRead {
+    /// A line is in the buffer, without its `\n` (or `\r\n`).
+    Line,
+    /// The line was longer than the limit; the buffer holds the limit plus
+    /// one byte, and no more was read.
+    TooLong,
+    /// The other side closed its sending half.
+    End,
+}
+
+/// Reads one line, never buffering more than `max` bytes plus one, so a
+/// client sending an endless line cannot make us use endless memory.
+fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> io::Result<LineRead> {
+    line.clear();
+    let read = input.by_ref().take(max as u64 + 1).read_until(b'\n', line)?;
+    if read == 0 {
+        return Ok(LineRead::End);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop(); // telnet and some nc builds send \r\n
+        }
+        return Ok(LineRead::Line);
+    }
+    if line.len() > max {
+        return Ok(LineRead::TooLong);
+    }
+    Ok(LineRead::Line) // the last line, cut short by the end of input
+}
+
+/// Where a connection is: which room, under which name.
+struct InRoom {
+    name: String,
+    pid: RoomPid,
+}
+
+/// The reader's state: the connection's own pid (its writer's mailbox), and
+/// the room it is in, if any. Only the reader thread touches it.
+struct Session<'a> {
+    me: ClientPid,
+    room: Option<InRoom>,
+    /// Text mode remembers the name for `/join ROOM`.
+    username: Option<String>,
+    shared: &'a Shared,
+}
+
+// ANCHOR: read_loop
+fn read_loop(stream: TcpStream, me: ClientPid, mode_cell: &OnceLock<WireMode>, shared: &Shared) {
+    // Until it joins, a connection must speak within the idle timeout.
+    let _ = stream.set_read_timeout(shared.config.idle_timeout);
+    let max = shared.config.max_line_bytes;
+    let mut input = BufReader::new(&stream);
+    let mut line = Vec::new();
+    let mut session = Session {
+        me,
+        room: None,
+        username: None,
+        shared,
+    };
+    loop {
+        match read_line(&mut input, &mut line, max) {
+            Ok(LineRead::Line) => {}
+            Ok(LineRead::End) => break,
+            Ok(LineRead::TooLong) => {
+                session.close(format!("line longer than {max} bytes; closing"));
+                drain_briefly(&stream);
+                break;
+            }
+            Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                let secs = shared.config.idle_timeout.unwrap_or_default().as_secs();
+                session.close(format!("nothing received for {secs} s; closing"));
+                break;
+            }
+            // A reset or any other socket error: the client is gone.
+            Err(_) => break,
+        }
+        let mode = *mode_cell.get_or_init(|| {
+            if line.trim_ascii_start().starts_with(b"{") {
+                WireMode::Json
+            } else {
+                WireMode::Text
+            }
+        });
+        let Ok(text) = std::str::from_utf8(&line) else {
+            session.tell(ToClient::Error("that line is not valid UTF-8".into()));
+            continue;
+        };
+        let keep_going = match mode {
+            WireMode::Json => session.handle_json(text),
+            WireMode::Text => session.handle_text(text),
+        };
+        if !keep_going {
+            break;
+        }
+        if session.room.is_some() {
+            // In a room, silence is fine: a reader of the chat is not idle.
+            let _ = stream.set_read_timeout(None);
+        }
+    }
+    session.finish();
+}
+// ANCHOR_END: read_loop
+
+/// After a fatal error, read and discard what the client is still sending
+/// for a moment, so the close that follows sends a clean FIN. Closing a
+/// socket with unread input makes the kernel send a reset, which can destroy
+/// the error line before the client reads it.
+fn drain_briefly(stream: &TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+    let mut sink = [0u8; 8192];
+    let mut budget: usize = 1 << 20;
+    while budget > 0 {
+        match (&*stream).read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => budget = budget.saturating_sub(n),
+        }
+    }
+}
+
+impl Session<'_> {
+    /// Sends to our own writer. If the writer has ended, the socket is
+    /// gone and there is nobody to tell.
+    fn tell(&self, message: ToClient) {
+        let _ = self.me.send(message);
+    }
+
+    fn close(&self, reason: String) {
+        self.tell(ToClient::Error(reason.clone()));
+        self.tell(ToClient::Closing(reason));
+    }
+
+    /// One JSON line. Returns false when the connection should end.
+    fn handle_json(&mut self, text: &str) -> bool {
+        match serde_json::from_str::<ClientRequest>(text) {
+            Ok(ClientRequest::Join { room, username }) => self.join(&room, username),
+            Ok(ClientRequest::Message { text }) => self.post(text),
+            Ok(ClientRequest::Leave) => self.leave(),
+            Err(error) => self.tell(ToClient::Error(format!(
+                "could not understand that line ({error}); expected e.g. \
+                 {{\"type\":\"message\",\"text\":\"Hello!\"}}"
+            ))),
+        }
+        true
+    }
+
+    /// One line typed into `nc`. The first is the username; then `/join
+    /// ROOM` moves rooms, `/leave` leaves, `/quit` closes, anything else is
+    /// posted. Returns false when the connection should end.
+    fn handle_text(&mut self, text: &str) -> bool {
+        let text = text.trim();
+        let Some(username) = self.username.clone() else {
+            if !text.is_empty() {
+                self.join(TEXT_MODE_ROOM, text.to_string());
+            }
+            return true;
+        };
+        match text.split_once(' ').unwrap_or((text, "")) {
+            ("", _) => {}
+            ("/join", room) if !room.trim().is_empty() => self.join(room.trim(), username),
+            ("/leave", _) => self.leave(),
+            ("/quit", _) => return false,
+            ("/help", _) => self.tell(ToClient::Error(TEXT_HELP.into())),
+            (command, _) if command.starts_with('/') => self.tell(ToClient::Error(format!(
+                "unknown command {command}; {TEXT_HELP}"
+            ))),
+            _ => self.post(text.to_string()),
+        }
+        true
+    }
+
+    // ANCHOR: session_join
+    /// Joins `room_name`, leaving the current room first if it is another
+    /// one. The room decides whether the join is accepted and answers the
+    /// writer directly (`joined` or `error`), so the reader does not wait.
+    fn join(&mut self, room_name: &str, username: String) {
+        let room = match self.shared.registry.whereis_or_start(room_name) {
+            Ok(room) => room,
+            Err(reason) => return self.tell(ToClient::Error(reason)),
+        };
+        if self.room.as_ref().is_some_and(|r| r.name != room_name) {
+            self.leave();
+        }
+        let join = ToRoom::Join {
+            client: self.me.clone(),
+            username: username.clone(),
+        };
+        if room.send(join).is_err() {
+            return self.tell(ToClient::Error(format!("{room_name} has stopped")));
+        }
+        self.username = Some(username);
+        self.room = Some(InRoom {
+            name: room_name.to_string(),
+            pid: room,
+        });
+    }
+    // ANCHOR_END: session_join
+
+    // ANCHOR: session_post
+    /// Posts `text` to the current room. `send` waits while the room's
+    /// mailbox is full: that wait is the backpressure that slows a client
+    /// posting faster than the room can deliver.
+    fn post(&mut self, text: String) {
+        let Some(room) = &self.room else {
+            return self.tell(ToClient::Error(
+                "join a room first, e.g. {\"type\":\"join\",\"room\":\"chatroom\",\"username\":\"Michael\"}"
+                    .into(),
+            ));
+        };
+        let message = ToRoom::Message {
+            from: self.me.clone(),
+            text,
+        };
+        if room.pid.send(message).is_err() {
+            let name = self.room.take().map(|r| r.name).unwrap_or_default();
+            self.tell(ToClient::Error(format!("{name} has stopped; join again")));
+        }
+    }
+    // ANCHOR_END: session_post
+
+    fn leave(&mut self) {
+        match self.room.take() {
+            // The room answers with `Left` once it has removed us.
+            Some(room) => {
+                let _ = room.pid.send(ToRoom::Leave {
+                    from: self.me.clone(),
+                });
+            }
+            None => self.tell(ToClient::Error("you are not in a room".into())),
+        }
+    }
+
+    /// The connection is over: leave the room, so the others hear of it.
+    /// While the node shuts down, nobody is told: everyone is leaving.
+    fn finish(mut self) {
+        if !self.shared.stopping.load(Ordering::SeqCst) {
+            if let Some(room) = self.room.take() {
+                let _ = room.pid.send(ToRoom::Leave {
+                    from: self.me.clone(),
+                });
+            }
+        }
+    }
+}
+
+const TEXT_HELP: &str =
+    "type a line to post it; /join ROOM moves to another room, /leave leaves, /quit closes";
+
+// ---------------------------------------------------------------- writer --
+
+// ANCHOR: write_loop
+/// The post's `Client.loop`: receive, write, go round. It writes everything
+/// already waiting in the mailbox before flushing, so a busy connection
+/// sends many lines per system call and an idle one gets each line at once.
+fn write_loop(stream: TcpStream, mailbox: Mailbox<ToClient>, mode: &OnceLock<WireMode>) {
+    let mut out = BufWriter::with_capacity(32 * 1024, &stream);
+    let result = (|| -> io::Result<()> {
+        while let Ok(first) = mailbox.recv() {
+            let mut message = first;
+            loop {
+                let mode = mode.get().copied().unwrap_or(WireMode::Json);
+                write_message(&mut out, mode, &message)?;
+                if let ToClient::Closing(_) = message {
+                    return out.flush();
+                }
+                match mailbox.try_recv() {
+                    Ok(next) => message = next,
+                    Err(_) => break,
+                }
+            }
+            out.flush()?;
+        }
+        Ok(()) // every sender is gone: nobody will write to us again
+    })();
+    drop(out);
+    // Closing both halves also wakes the reader, if it is still reading.
+    let _ = stream.shutdown(Shutdown::Both);
+    let _ = result; // a failed write means the client is gone: nothing to do
+}
+// ANCHOR_END: write_loop
+
+fn write_message(out: &mut impl Write, mode: WireMode, message: &ToClient) -> io::Result<()> {
+    match (mode, message) {
+        // The shared, serialised-once bytes: no work per receiver.
+        (WireMode::Json, ToClient::Message(line)) => out.write_all(line.json()),
+        (WireMode::Json, other) => out.write_all(&event_for(other).to_line()),
+        (WireMode::Text, ToClient::Message(line)) => {
+            out.write_all(line.text().as_bytes())?;
+            out.write_all(b"\n")
+        }
+        (WireMode::Text, ToClient::Joined { room, username }) => {
+            writeln!(out, "* you joined {room} as {username}")
+        }
+        (WireMode::Text, ToClient::Left { room }) => writeln!(out, "* you left {room}"),
+        (WireMode::Text, ToClient::Error(reason)) => writeln!(out, "error: {reason}"),
+        (WireMode::Text, ToClient::Closing(reason)) => writeln!(out, "* {reason}"),
+    }
+}
+
+fn event_for(message: &ToClient) -> ServerEvent<'_> {
+    match message {
+        ToClient::Message(line) => ServerEvent::Message {
+            text: line.text().into(),
+        },
+        ToClient::Joined { room, username } => ServerEvent::Joined {
+            room: room.as_ref().into(),
+            username: username.into(),
+        },
+        ToClient::Left { room } => ServerEvent::Left {
+            room: room.as_ref().into(),
+        },
+        ToClient::Error(reason) => ServerEvent::Error {
+            message: reason.into(),
+        },
+        ToClient::Closing(reason) => ServerEvent::Shutdown {
+            message: reason.into(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(input: &[u8], max: usize) -> Vec<Result<String, &'static str>> {
+        let mut reader = BufReader::new(input);
+        let mut line = Vec::new();
+        let mut out = Vec::new();
+        loop {
+            match read_line(&mut reader, &mut line, max).unwrap() {
+                LineRead::Line => out.push(Ok(String::from_utf8(line.clone()).unwrap())),
+                LineRead::TooLong => {
+                    assert_eq!(line.len(), max + 1, "buffered more than the limit");
+                    out.push(Err("too long"));
+                    return out;
+                }
+                LineRead::End => return out,
+            }
+        }
+    }
+
+    #[test]
+    fn lines_are_split_on_newlines_with_or_without_carriage_returns() {
+        assert_eq!(
+            lines(b"one\ntwo\r\nthree", 10),
+            [Ok("one".into()), Ok("two".into()), Ok("three".into())]
+        );
+    }
+
+    #[test]
+    fn a_line_of_exactly_the_limit_passes_and_one_byte_more_does_not() {
+        assert_eq!(lines(b"12345\n", 5), [Ok("12345".into())]);
+        assert_eq!(lines(b"123456\nnext\n", 5), [Err("too long")]);
+    }
+}

@@ -1,0 +1,240 @@
+//! # The node: a server process that hosts named rooms over TCP
+//!
+//! Teaches: accepting connections with std's blocking `TcpListener`, one
+//! pair of threads per connection, and stopping cleanly. In the post, a node
+//! is an IEx started with `iex --sname room1`; other nodes reach its
+//! registered room by name. Here the node is this process, listening on a
+//! port; clients anywhere reach its rooms as `ROOM@HOST:PORT`.
+//!
+//! Stopping is injected: [`serve`] runs until the `shutdown` channel it is
+//! handed receives a message (or its sender is dropped). Only `main` turns
+//! Ctrl-C into that message, because a process can have one Ctrl-C handler;
+//! tests start as many nodes as they like, each with its own channel.
+//!
+//! Mirrors: `iex --sname room1`, `Process.register(s, :chatroom)` and the
+//! clients "in other terminals, on other machines" after `### :boom:`.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+
+use crate::connection;
+use crate::message::{ClientPid, ToClient};
+use crate::process::ProcessId;
+use crate::protocol::ServerEvent;
+use crate::registry::Registry;
+use crate::server::RoomConfig;
+
+/// The default address: loopback only, so a server started in class is not
+/// reachable from the network unless someone asks for it.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:7878";
+
+/// Limits and sizes, with defaults fit for a classroom and for the load
+/// tests in `../shared/tools/loadgen`.
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// The longest line a client may send, in bytes. A longer one gets an
+    /// error and the connection is closed; no more than this is buffered.
+    pub max_line_bytes: usize,
+    /// How long a connection may stay silent before it has joined a room.
+    /// `None` waits for ever. Once in a room a client may be silent.
+    pub idle_timeout: Option<Duration>,
+    /// The most connections at once; more are refused with an error.
+    pub max_connections: usize,
+    /// The most rooms at once (a join to a new name creates a room).
+    pub max_rooms: usize,
+    /// How many lines may wait for one connection's writer. Lines are
+    /// shared (`Line` is an `Arc`), so a waiting line costs a pointer.
+    pub outbox_capacity: usize,
+    /// For every room: its mailbox size and how long it waits for a slow
+    /// member (also the socket write timeout).
+    pub room: RoomConfig,
+    /// How long stopping may take before the node gives up on clients that
+    /// do not take their last lines.
+    pub shutdown_grace: Duration,
+}
+
+impl Default for NodeConfig {
+    fn default() -> Self {
+        NodeConfig {
+            max_line_bytes: 64 * 1024,
+            idle_timeout: Some(Duration::from_secs(60)),
+            max_connections: 10_000,
+            max_rooms: 1_000,
+            outbox_capacity: 1024,
+            room: RoomConfig::default(),
+            shutdown_grace: Duration::from_millis(800),
+        }
+    }
+}
+
+/// What every connection thread shares: the registry, the limits, and the
+/// node's list of live connections (for the connection limit and to reach
+/// every client at shutdown).
+pub(crate) struct Shared {
+    pub(crate) registry: Registry,
+    pub(crate) config: NodeConfig,
+    /// Set once the node starts stopping: readers then leave quietly.
+    pub(crate) stopping: AtomicBool,
+    connections: Mutex<HashMap<ProcessId, Tracked>>,
+}
+
+/// A live connection as the node sees it: its writer's pid (to send the
+/// last words) and a handle on its socket (to stop its reader).
+struct Tracked {
+    pid: ClientPid,
+    socket: TcpStream,
+}
+
+impl Shared {
+    pub(crate) fn track(&self, pid: ClientPid, socket: TcpStream) {
+        self.connections().insert(pid.id(), Tracked { pid, socket });
+    }
+
+    pub(crate) fn untrack(&self, id: ProcessId) {
+        self.connections().remove(&id);
+    }
+
+    fn connections(&self) -> MutexGuard<'_, HashMap<ProcessId, Tracked>> {
+        self.connections
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+// ANCHOR: serve
+/// Serves chat rooms on `listener` until `shutdown` receives a message or
+/// its sender is dropped. Then it stops accepting, lets every room deliver
+/// what it has accepted, tells every client the server is shutting down,
+/// and returns, within `config.shutdown_grace` (a little more for clients
+/// that have stopped reading).
+pub fn serve(listener: TcpListener, config: NodeConfig, shutdown: Receiver<()>) -> io::Result<()> {
+    let address = listener.local_addr()?;
+    let shared = Arc::new(Shared {
+        registry: Registry::new(config.room.clone(), config.max_rooms),
+        config,
+        stopping: AtomicBool::new(false),
+        connections: Mutex::new(HashMap::new()),
+    });
+    // Every connection thread holds a clone of `alive`; when the last one is
+    // dropped, `all_done` disconnects. That is how we wait for them all.
+    let (alive, all_done) = crossbeam_channel::bounded::<()>(0);
+
+    // `accept` blocks and cannot also wait on a channel. So another thread
+    // waits for the shutdown signal, raises the flag, and wakes `accept` by
+    // connecting to the listener itself.
+    let waker_shared = Arc::clone(&shared);
+    thread::Builder::new()
+        .name("shutdown waker".into())
+        .spawn(move || {
+            let _ = shutdown.recv();
+            waker_shared.stopping.store(true, Ordering::SeqCst);
+            let _ = TcpStream::connect(reachable(address));
+        })?;
+
+    for stream in listener.incoming() {
+        if shared.stopping.load(Ordering::SeqCst) {
+            break;
+        }
+        match stream {
+            Ok(stream) => admit(stream, &shared, &alive),
+            Err(error) => {
+                eprintln!("chatroom: accept failed: {error}");
+                // Out of file descriptors, say: back off instead of spinning.
+                thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }
+    drop(listener);
+    drop(alive);
+    stop(&shared, &all_done);
+    Ok(())
+}
+// ANCHOR_END: serve
+
+/// Starts a connection, or refuses it at the connection limit.
+fn admit(stream: TcpStream, shared: &Arc<Shared>, alive: &crossbeam_channel::Sender<()>) {
+    let count = shared.connections().len();
+    if count >= shared.config.max_connections {
+        let message = format!(
+            "the server is full ({} connections); try again later",
+            shared.config.max_connections
+        );
+        refuse(stream, &message);
+        return;
+    }
+    if let Err(error) = connection::start(stream, Arc::clone(shared), alive.clone()) {
+        eprintln!("chatroom: could not start a connection: {error}");
+    }
+}
+
+/// Sends one error line and closes, without starting any thread.
+fn refuse(mut stream: TcpStream, message: &str) {
+    let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
+    let event = ServerEvent::Error {
+        message: message.into(),
+    };
+    let _ = stream.write_all(&event.to_line());
+    let _ = stream.shutdown(Shutdown::Write);
+}
+
+// ANCHOR: stop
+/// The order matters, so that every line accepted before the stop is
+/// delivered before the "shutting down" notice:
+///
+/// 1. stop every reader (shut the read half of each socket): no new lines;
+/// 2. unregister the rooms: once the readers have dropped their pids, each
+///    room drains its mailbox, delivers, and ends;
+/// 3. send every writer its last words; each writes what it had queued,
+///    then the notice, and closes.
+fn stop(shared: &Shared, all_done: &Receiver<()>) {
+    let deadline = Instant::now() + shared.config.shutdown_grace;
+    let connections: Vec<(ClientPid, Option<TcpStream>)> = shared
+        .connections()
+        .values()
+        .map(|c| (c.pid.clone(), c.socket.try_clone().ok()))
+        .collect();
+    for (_, socket) in &connections {
+        if let Some(socket) = socket {
+            let _ = socket.shutdown(Shutdown::Read);
+        }
+    }
+    let rooms = shared.registry.unregister_all();
+    let (rooms_done, rooms_finished) = crossbeam_channel::bounded::<()>(0);
+    thread::spawn(move || {
+        for room in rooms {
+            let _ = room.join();
+        }
+        drop(rooms_done);
+    });
+    let _ = rooms_finished.recv_deadline(deadline);
+    for (pid, _) in connections {
+        let notice = ToClient::Closing("the server is shutting down".into());
+        let _ = pid.send_deadline(notice, deadline);
+    }
+    // Wait for every connection thread, but not past the deadline: a client
+    // that stopped reading must not hold the whole server up.
+    match all_done.recv_deadline(deadline) {
+        Err(crossbeam_channel::RecvTimeoutError::Disconnected) | Ok(()) => {}
+        Err(RecvTimeoutError::Timeout) => {
+            eprintln!("chatroom: some clients did not take their last lines in time")
+        }
+    }
+}
+// ANCHOR_END: stop
+
+/// An address we can connect to that reaches `address`: a listener on
+/// 0.0.0.0 (every interface) is reached through loopback.
+fn reachable(address: SocketAddr) -> SocketAddr {
+    match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, address.port()).into(),
+        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, address.port()).into(),
+        _ => address,
+    }
+}
