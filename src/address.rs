@@ -51,7 +51,9 @@ impl FromStr for RoomAddress {
             .rsplit_once(':')
             .ok_or_else(|| format!("{text:?} has no ':PORT' after the host: {example}"))?;
         if host.is_empty() {
-            return Err(format!("{text:?} has no host between '@' and ':': {example}"));
+            return Err(format!(
+                "{text:?} has no host between '@' and ':': {example}"
+            ));
         }
         let bracketed = host.starts_with('[') && host.ends_with(']');
         if host.contains(':') && !bracketed {

@@ -39,7 +39,10 @@ usage:
 #[derive(Debug)]
 pub enum Command {
     Serve(ServeOptions),
-    Join { address: RoomAddress, username: String },
+    Join {
+        address: RoomAddress,
+        username: String,
+    },
     Help,
 }
 
@@ -63,9 +66,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             let address = args
                 .next()
                 .ok_or("join needs ROOM@HOST:PORT and USERNAME")?;
-            let username = args.next().ok_or("join needs a USERNAME after the address")?;
+            let username = args
+                .next()
+                .ok_or("join needs a USERNAME after the address")?;
             if let Some(extra) = args.next() {
-                return Err(format!("join takes two arguments; {extra:?} is one too many"));
+                return Err(format!(
+                    "join takes two arguments; {extra:?} is one too many"
+                ));
             }
             let address = address.parse()?;
             crate::username::validate_username(&username)?;

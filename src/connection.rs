@@ -115,7 +115,10 @@ enum LineRead {
 /// client sending an endless line cannot make us use endless memory.
 fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> io::Result<LineRead> {
     line.clear();
-    let read = input.by_ref().take(max as u64 + 1).read_until(b'\n', line)?;
+    let read = input
+        .by_ref()
+        .take(max as u64 + 1)
+        .read_until(b'\n', line)?;
     if read == 0 {
         return Ok(LineRead::End);
     }
@@ -321,13 +324,21 @@ impl Session<'_> {
     }
     // ANCHOR_END: session_post
 
+    /// Leaves the current room and waits until the room has let go of us.
+    /// The room sends our writer `Left` before it signals `done`, so when
+    /// we join another room next, its `joined` can only come after `left`.
     fn leave(&mut self) {
         match self.room.take() {
-            // The room answers with `Left` once it has removed us.
             Some(room) => {
-                let _ = room.pid.send(ToRoom::Leave {
+                let (done, out) = crossbeam_channel::bounded(1);
+                let leave = ToRoom::Leave {
                     from: self.me.clone(),
-                });
+                    done: Some(done),
+                };
+                if room.pid.send(leave).is_ok() {
+                    // Err means the room ended first: we are out either way.
+                    let _ = out.recv();
+                }
             }
             None => self.tell(ToClient::Error("you are not in a room".into())),
         }
@@ -340,6 +351,7 @@ impl Session<'_> {
             if let Some(room) = self.room.take() {
                 let _ = room.pid.send(ToRoom::Leave {
                     from: self.me.clone(),
+                    done: None,
                 });
             }
         }

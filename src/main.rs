@@ -46,7 +46,9 @@ fn serve(options: ServeOptions) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let address = listener.local_addr().expect("a bound listener has an address");
+    let address = listener
+        .local_addr()
+        .expect("a bound listener has an address");
     // The first line on stdout, so scripts and tests can find the port.
     println!("listening on {address}");
     let _ = io::stdout().flush();

@@ -12,6 +12,8 @@
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use crossbeam_channel::Sender;
+
 use crate::process::Pid;
 
 /// The pid of a client: what the room keeps for each member.
@@ -30,8 +32,13 @@ pub enum ToRoom {
     Message { from: ClientPid, text: String },
     /// Not in the post (its clients never leave): forget `from` and tell the
     /// others "NAME has left the room". Sent on `{"type":"leave"}`, on a
-    /// disconnect, or when a connection switches rooms.
-    Leave { from: ClientPid },
+    /// disconnect, or when a connection switches rooms. If `done` is given,
+    /// the room signals it once `from` is out (see `connection.rs`: moving
+    /// rooms waits for it, so "left" reaches the client before "joined").
+    Leave {
+        from: ClientPid,
+        done: Option<Sender<()>>,
+    },
 }
 // ANCHOR_END: to_room
 

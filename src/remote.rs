@@ -47,7 +47,11 @@ impl RemoteClient {
     /// waits for the room's answer: on a refusal (name taken, say), returns
     /// the server's reason as the error. Then a thread prints every line
     /// that arrives to `console`.
-    pub fn join(address: &RoomAddress, username: &str, console: Console) -> io::Result<RemoteClient> {
+    pub fn join(
+        address: &RoomAddress,
+        username: &str,
+        console: Console,
+    ) -> io::Result<RemoteClient> {
         let stream = connect(&address.server())?;
         stream.set_nodelay(true)?;
         let join = ClientRequest::Join {
@@ -146,14 +150,18 @@ fn print_loop(mut lines: impl BufRead, username: &str, console: &Console) -> End
             Ok(_) => {}
         }
         match serde_json::from_str::<ServerEvent>(&line) {
-            Ok(ServerEvent::Message { text }) => console.print(format!("{username}'s client: {text}")),
+            Ok(ServerEvent::Message { text }) => {
+                console.print(format!("{username}'s client: {text}"))
+            }
             Ok(ServerEvent::Error { message }) => {
                 console.print(format!("{username}'s client: error: {message}"))
             }
             Ok(ServerEvent::Left { .. }) => return Ending::Left,
             Ok(ServerEvent::Shutdown { message }) => return Ending::Closed(message.into_owned()),
             Ok(ServerEvent::Joined { .. } | ServerEvent::Unknown) => {}
-            Err(error) => console.print(format!("{username}'s client: bad line from server: {error}")),
+            Err(error) => console.print(format!(
+                "{username}'s client: bad line from server: {error}"
+            )),
         }
     }
 }

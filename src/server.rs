@@ -99,12 +99,15 @@ fn room_loop(mailbox: Mailbox<ToRoom>, config: RoomConfig) {
         match message {
             ToRoom::Join { client, username } => room.join(client, username),
             ToRoom::Message { from, text } => room.message(from, text),
-            ToRoom::Leave { from } => {
+            ToRoom::Leave { from, done } => {
                 room.leave(from.id());
                 // Told even if it was not a member: either way it is out now.
                 let _ = from.try_send(ToClient::Left {
                     room: room.config.name.clone(),
                 });
+                if let Some(done) = done {
+                    let _ = done.send(());
+                }
             }
         }
     }
@@ -288,10 +291,12 @@ mod tests {
         let (_mikey, mikey_mailbox) = member(&room, "Mikey");
         room.send(ToRoom::Leave {
             from: michael.clone(),
+            done: None,
         })
         .unwrap();
         room.send(ToRoom::Leave {
             from: michael.clone(),
+            done: None,
         })
         .unwrap();
         assert_eq!(next_text(&mikey_mailbox), "Michael has left the room");

@@ -85,3 +85,5 @@ pub fn assert_example_matches_transcript(name: &str) {
         "`cargo run --example {name}` printed:\n{actual}\nbut the transcript says:\n{expected}"
     );
 }
+
+pub mod net;
