@@ -222,7 +222,7 @@ fn an_over_long_line_is_refused_and_the_connection_closed() {
     let mut conn = Conn::join(node.addr, "chatroom", "Flooder");
     assert_eq!(other.next_text(), "Flooder has joined the room");
     let mut huge = b"{\"type\":\"message\",\"text\":\"".to_vec();
-    huge.extend(std::iter::repeat_n(b'a', 4096));
+    huge.extend(vec![b'a'; 4096]);
     huge.extend(b"\"}\n");
     conn.send_raw(&huge);
     let error = conn.next_json();
