@@ -23,6 +23,16 @@ fn step3_post_prints_the_posts_hello_to_everyone() {
 }
 
 #[test]
+fn step4_register_finds_the_room_by_name() {
+    assert_example_matches_transcript("step4_register");
+}
+
+#[test]
+fn step5_network_chats_across_tcp_connections() {
+    assert_example_matches_transcript("step5_network");
+}
+
+#[test]
 fn comparison_accepts_other_interleavings_but_not_other_orders() {
     let seed = "> a\nMikey's client: 1\nMichael's client: 1\nMichael's client: 2\n";
     let swapped = "> a\nMichael's client: 1\nMikey's client: 1\nMichael's client: 2\n";
