@@ -189,6 +189,11 @@ fn client_loop(mailbox: Mailbox<ToClient>, username: String, console: Console) {
                 console.print(format!("{username}'s client: closing: {reason}"));
                 break;
             }
+            ToClient::RoomRestarted { room } => console.print(format!(
+                "{username}'s client: {room} crashed and was restarted; still in it"
+            )),
+            // `Process.exit(client, reason)`: crash, as asked.
+            ToClient::Exit { reason } => panic!("{reason}"),
         }
     }
 }

@@ -30,7 +30,7 @@ use crossbeam_channel::Sender;
 
 use crate::message::{ClientPid, RoomPid, ToClient, ToRoom};
 use crate::node::Shared;
-use crate::process::{Mailbox, Pid};
+use crate::process::{Mailbox, Pid, ProcessId};
 use crate::protocol::{ClientRequest, ServerEvent};
 
 /// Reader and writer threads need little stack: they hold a buffer on the
@@ -52,11 +52,15 @@ pub enum WireMode {
     Text,
 }
 
+/// Held by a connection's threads, one sender each: the node waits for
+/// every clone to be dropped to know that all readers (or writers) ended.
+pub(crate) struct Alive {
+    pub(crate) reader: Sender<()>,
+    pub(crate) writer: Sender<()>,
+}
+
 /// Starts the threads for one accepted connection.
-///
-/// `alive` is cloned into both threads; the node waits for every clone to be
-/// dropped to know that all connections have finished.
-pub(crate) fn start(stream: TcpStream, shared: Arc<Shared>, alive: Sender<()>) -> io::Result<()> {
+pub(crate) fn start(stream: TcpStream, shared: Arc<Shared>, alive: Alive) -> io::Result<()> {
     // Lines are small and batched by the writer; without NODELAY, Nagle's
     // algorithm would hold each batch back waiting for an ACK.
     stream.set_nodelay(true)?;
@@ -68,7 +72,10 @@ pub(crate) fn start(stream: TcpStream, shared: Arc<Shared>, alive: Sender<()>) -
     let control = stream.try_clone()?;
 
     let writer_mode = Arc::clone(&mode);
-    let writer_alive = alive.clone();
+    let Alive {
+        reader: reader_alive,
+        writer: writer_alive,
+    } = alive;
     thread::Builder::new()
         .name("writer".into())
         .stack_size(CONNECTION_STACK_BYTES)
@@ -84,9 +91,12 @@ pub(crate) fn start(stream: TcpStream, shared: Arc<Shared>, alive: Sender<()>) -
         .name("reader".into())
         .stack_size(CONNECTION_STACK_BYTES)
         .spawn(move || {
+            // Dropped last, even if `read_loop` panics: the node forgets
+            // this connection, so the writer is left with no senders once
+            // the room lets go, and ends.
+            let _untrack = Untrack(&reader_shared, id);
             read_loop(stream, me, &mode, &reader_shared);
-            reader_shared.untrack(id);
-            drop(alive);
+            drop(reader_alive);
         });
     if let Err(error) = spawned {
         // The writer is already running. The failed spawn dropped the
@@ -96,6 +106,15 @@ pub(crate) fn start(stream: TcpStream, shared: Arc<Shared>, alive: Sender<()>) -
         return Err(error);
     }
     Ok(())
+}
+
+/// Removes a connection from the node's list when dropped.
+struct Untrack<'a>(&'a Shared, ProcessId);
+
+impl Drop for Untrack<'_> {
+    fn drop(&mut self) {
+        self.0.untrack(self.1);
+    }
 }
 
 // ---------------------------------------------------------------- reader --
@@ -204,7 +223,6 @@ fn read_loop(stream: TcpStream, me: ClientPid, mode_cell: &OnceLock<WireMode>, s
             let _ = stream.set_read_timeout(None);
         }
     }
-    session.finish();
 }
 // ANCHOR_END: read_loop
 
@@ -343,10 +361,14 @@ impl Session<'_> {
             None => self.tell(ToClient::Error("you are not in a room".into())),
         }
     }
+}
 
-    /// The connection is over: leave the room, so the others hear of it.
-    /// While the node shuts down, nobody is told: everyone is leaving.
-    fn finish(mut self) {
+/// The connection is over, normally or by a panic in the reader: leave the
+/// room, so the others hear of it. (`Drop` runs while a panic unwinds too,
+/// so a crashed reader still leaves.) While the node shuts down nobody is
+/// told: everyone is leaving.
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
         if !self.shared.stopping.load(Ordering::SeqCst) {
             if let Some(room) = self.room.take() {
                 let _ = room.pid.send(ToRoom::Leave {
@@ -368,6 +390,10 @@ const TEXT_HELP: &str =
 /// already waiting in the mailbox before flushing, so a busy connection
 /// sends many lines per system call and an idle one gets each line at once.
 fn write_loop(stream: TcpStream, mailbox: Mailbox<ToClient>, mode: &OnceLock<WireMode>) {
+    // However this function ends, even by a panic, the socket is closed,
+    // which also wakes the reader: a crashed writer never leaves a
+    // half-alive connection behind.
+    let _close = CloseOnDrop(&stream);
     let mut out = BufWriter::with_capacity(32 * 1024, &stream);
     let result = (|| -> io::Result<()> {
         while let Ok(first) = mailbox.recv() {
@@ -387,17 +413,27 @@ fn write_loop(stream: TcpStream, mailbox: Mailbox<ToClient>, mode: &OnceLock<Wir
         }
         Ok(()) // every sender is gone: nobody will write to us again
     })();
-    drop(out);
-    // Closing both halves also wakes the reader, if it is still reading.
-    let _ = stream.shutdown(Shutdown::Both);
-    let _ = result; // a failed write means the client is gone: nothing to do
+    // A failed write means the client is gone: there is nobody to tell.
+    let _ = result;
 }
 // ANCHOR_END: write_loop
+
+/// Shuts a socket down when dropped, including while a panic unwinds.
+struct CloseOnDrop<'a>(&'a TcpStream);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.shutdown(Shutdown::Both);
+    }
+}
 
 fn write_message(out: &mut impl Write, mode: WireMode, message: &ToClient) -> io::Result<()> {
     match (mode, message) {
         // The shared, serialised-once bytes: no work per receiver.
         (WireMode::Json, ToClient::Message(line)) => out.write_all(line.json()),
+        // `Process.exit(connection, reason)`: crash, as asked. The guard in
+        // `write_loop` still closes the socket, so the reader ends too.
+        (_, ToClient::Exit { reason }) => panic!("{reason}"),
         (WireMode::Json, other) => out.write_all(&event_for(other).to_line()),
         (WireMode::Text, ToClient::Message(line)) => {
             out.write_all(line.text().as_bytes())?;
@@ -409,6 +445,12 @@ fn write_message(out: &mut impl Write, mode: WireMode, message: &ToClient) -> io
         (WireMode::Text, ToClient::Left { room }) => writeln!(out, "* you left {room}"),
         (WireMode::Text, ToClient::Error(reason)) => writeln!(out, "error: {reason}"),
         (WireMode::Text, ToClient::Closing(reason)) => writeln!(out, "* {reason}"),
+        (WireMode::Text, ToClient::RoomRestarted { room }) => {
+            writeln!(
+                out,
+                "* {room} crashed and was restarted; you are still in it"
+            )
+        }
     }
 }
 
@@ -430,6 +472,10 @@ fn event_for(message: &ToClient) -> ServerEvent<'_> {
         ToClient::Closing(reason) => ServerEvent::Shutdown {
             message: reason.into(),
         },
+        ToClient::RoomRestarted { room } => ServerEvent::Restarted {
+            room: room.as_ref().into(),
+        },
+        ToClient::Exit { .. } => unreachable!("write_message crashes before this"),
     }
 }
 

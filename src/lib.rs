@@ -35,6 +35,7 @@ pub mod protocol;
 pub mod registry;
 pub mod remote;
 pub mod server;
+pub mod supervisor;
 pub mod username;
 
 pub use client::{Client, Console, Terminal};

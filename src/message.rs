@@ -39,6 +39,13 @@ pub enum ToRoom {
         from: ClientPid,
         done: Option<Sender<()>>,
     },
+    /// A call: the room answers on `done` once it has handled every
+    /// message sent before this one. Stopping the node uses it to know that
+    /// everything accepted has been delivered.
+    Sync { done: Sender<()> },
+    /// `Process.exit(room, reason)`: the room panics with `reason`. Only
+    /// programs (the crash example, tests) send this; no network client can.
+    Exit { reason: String },
 }
 // ANCHOR_END: to_room
 
@@ -61,6 +68,12 @@ pub enum ToClient {
     /// the client broke a rule that ends the connection (say, a line too
     /// long). The receiver prints it and stops.
     Closing(String),
+    /// The room crashed and its supervisor restarted it; we are still a
+    /// member of the new one.
+    RoomRestarted { room: Arc<str> },
+    /// `Process.exit(client, reason)`: the receiving thread panics with
+    /// `reason`. Only programs send this, to show a client crashing.
+    Exit { reason: String },
 }
 // ANCHOR_END: to_client
 

@@ -22,10 +22,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
 use crate::connection;
-use crate::message::{ClientPid, ToClient};
+use crate::message::{ClientPid, ToClient, ToRoom};
 use crate::process::ProcessId;
 use crate::protocol::ServerEvent;
 use crate::registry::Registry;
@@ -108,58 +108,94 @@ impl Shared {
     }
 }
 
-// ANCHOR: serve
-/// Serves chat rooms on `listener` until `shutdown` receives a message or
-/// its sender is dropped. Then it stops accepting, lets every room deliver
-/// what it has accepted, tells every client the server is shutting down,
-/// and returns, within `config.shutdown_grace` (a little more for clients
-/// that have stopped reading).
-pub fn serve(listener: TcpListener, config: NodeConfig, shutdown: Receiver<()>) -> io::Result<()> {
-    let address = listener.local_addr()?;
-    let shared = Arc::new(Shared {
-        registry: Registry::new(config.room.clone(), config.max_rooms),
-        config,
-        stopping: AtomicBool::new(false),
-        connections: Mutex::new(HashMap::new()),
-    });
-    // Every connection thread holds a clone of `alive`; when the last one is
-    // dropped, `all_done` disconnects. That is how we wait for them all.
-    let (alive, all_done) = crossbeam_channel::bounded::<()>(0);
+/// A node: the registry of rooms and the live connections, ready to serve
+/// on a listener.
+pub struct Node {
+    shared: Arc<Shared>,
+}
 
-    // `accept` blocks and cannot also wait on a channel. So another thread
-    // waits for the shutdown signal, raises the flag, and wakes `accept` by
-    // connecting to the listener itself.
-    let waker_shared = Arc::clone(&shared);
-    thread::Builder::new()
-        .name("shutdown waker".into())
-        .spawn(move || {
-            let _ = shutdown.recv();
-            waker_shared.stopping.store(true, Ordering::SeqCst);
-            let _ = TcpStream::connect(reachable(address));
-        })?;
-
-    for stream in listener.incoming() {
-        if shared.stopping.load(Ordering::SeqCst) {
-            break;
-        }
-        match stream {
-            Ok(stream) => admit(stream, &shared, &alive),
-            Err(error) => {
-                eprintln!("chatroom: accept failed: {error}");
-                // Out of file descriptors, say: back off instead of spinning.
-                thread::sleep(Duration::from_millis(10));
-            }
+impl Node {
+    pub fn new(config: NodeConfig) -> Node {
+        Node {
+            shared: Arc::new(Shared {
+                registry: Registry::new(config.room.clone(), config.max_rooms),
+                config,
+                stopping: AtomicBool::new(false),
+                connections: Mutex::new(HashMap::new()),
+            }),
         }
     }
-    drop(listener);
-    drop(alive);
-    stop(&shared, &all_done);
-    Ok(())
+
+    /// The node's rooms by name (`Process.whereis` and friends).
+    pub fn registry(&self) -> &Registry {
+        &self.shared.registry
+    }
+
+    /// The pid of every live connection (each one's writer mailbox), like
+    /// Elixir's `Process.list()`. The crash example uses it to send one an
+    /// exit; nothing else needs it.
+    pub fn connection_pids(&self) -> Vec<ClientPid> {
+        self.shared
+            .connections()
+            .values()
+            .map(|c| c.pid.clone())
+            .collect()
+    }
+
+    // ANCHOR: serve
+    /// Serves chat rooms on `listener` until `shutdown` receives a message
+    /// or its sender is dropped. Then it stops accepting, lets every room
+    /// deliver what it has accepted, tells every client the server is
+    /// shutting down, and returns, within `config.shutdown_grace`.
+    pub fn serve(&self, listener: TcpListener, shutdown: Receiver<()>) -> io::Result<()> {
+        let shared = &self.shared;
+        let address = listener.local_addr()?;
+        // Each reader thread holds a clone of `readers`, each writer one of
+        // `writers`. When the last clone is dropped, the matching receiver
+        // reports "disconnected": that is how we wait for them all.
+        let (readers, readers_done) = crossbeam_channel::bounded::<()>(0);
+        let (writers, writers_done) = crossbeam_channel::bounded::<()>(0);
+
+        // `accept` blocks and cannot also wait on a channel. So another
+        // thread waits for the shutdown signal, raises the flag, and wakes
+        // `accept` by connecting to the listener itself.
+        let waker_shared = Arc::clone(shared);
+        thread::Builder::new()
+            .name("shutdown waker".into())
+            .spawn(move || {
+                let _ = shutdown.recv();
+                waker_shared.stopping.store(true, Ordering::SeqCst);
+                let _ = TcpStream::connect(reachable(address));
+            })?;
+
+        for stream in listener.incoming() {
+            if shared.stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            match stream {
+                Ok(stream) => admit(stream, shared, &readers, &writers),
+                Err(error) => {
+                    eprintln!("chatroom: accept failed: {error}");
+                    // Out of file descriptors, say: back off, don't spin.
+                    thread::sleep(Duration::from_millis(10));
+                }
+            }
+        }
+        drop(listener);
+        drop((readers, writers));
+        stop(shared, &readers_done, &writers_done);
+        Ok(())
+    }
+    // ANCHOR_END: serve
 }
-// ANCHOR_END: serve
+
+/// Serves with a new [`Node`]: the usual way to run a server.
+pub fn serve(listener: TcpListener, config: NodeConfig, shutdown: Receiver<()>) -> io::Result<()> {
+    Node::new(config).serve(listener, shutdown)
+}
 
 /// Starts a connection, or refuses it at the connection limit.
-fn admit(stream: TcpStream, shared: &Arc<Shared>, alive: &crossbeam_channel::Sender<()>) {
+fn admit(stream: TcpStream, shared: &Arc<Shared>, readers: &Sender<()>, writers: &Sender<()>) {
     let count = shared.connections().len();
     if count >= shared.config.max_connections {
         let message = format!(
@@ -169,7 +205,11 @@ fn admit(stream: TcpStream, shared: &Arc<Shared>, alive: &crossbeam_channel::Sen
         refuse(stream, &message);
         return;
     }
-    if let Err(error) = connection::start(stream, Arc::clone(shared), alive.clone()) {
+    let alive = connection::Alive {
+        reader: readers.clone(),
+        writer: writers.clone(),
+    };
+    if let Err(error) = connection::start(stream, Arc::clone(shared), alive) {
         eprintln!("chatroom: could not start a connection: {error}");
     }
 }
@@ -188,46 +228,47 @@ fn refuse(mut stream: TcpStream, message: &str) {
 /// The order matters, so that every line accepted before the stop is
 /// delivered before the "shutting down" notice:
 ///
-/// 1. stop every reader (shut the read half of each socket): no new lines;
-/// 2. unregister the rooms: once the readers have dropped their pids, each
-///    room drains its mailbox, delivers, and ends;
+/// 1. stop every reader (shut the read half of each socket) and wait for
+///    them: no new lines can come in;
+/// 2. `Sync` every room: its answer means it has handled everything sent
+///    before, so every accepted line is in its members' mailboxes;
 /// 3. send every writer its last words; each writes what it had queued,
 ///    then the notice, and closes.
-fn stop(shared: &Shared, all_done: &Receiver<()>) {
+fn stop(shared: &Shared, readers_done: &Receiver<()>, writers_done: &Receiver<()>) {
     let deadline = Instant::now() + shared.config.shutdown_grace;
     let connections: Vec<(ClientPid, Option<TcpStream>)> = shared
         .connections()
         .values()
         .map(|c| (c.pid.clone(), c.socket.try_clone().ok()))
         .collect();
-    for (_, socket) in &connections {
-        if let Some(socket) = socket {
-            let _ = socket.shutdown(Shutdown::Read);
+    for socket in connections.iter().filter_map(|(_, socket)| socket.as_ref()) {
+        let _ = socket.shutdown(Shutdown::Read);
+    }
+    wait_until_all_dropped(readers_done, deadline);
+
+    for room in shared.registry.unregister_all() {
+        let (done, synced) = crossbeam_channel::bounded(1);
+        if room.send_deadline(ToRoom::Sync { done }, deadline).is_ok() {
+            let _ = synced.recv_deadline(deadline);
         }
     }
-    let rooms = shared.registry.unregister_all();
-    let (rooms_done, rooms_finished) = crossbeam_channel::bounded::<()>(0);
-    thread::spawn(move || {
-        for room in rooms {
-            let _ = room.join();
-        }
-        drop(rooms_done);
-    });
-    let _ = rooms_finished.recv_deadline(deadline);
+
     for (pid, _) in connections {
         let notice = ToClient::Closing("the server is shutting down".into());
         let _ = pid.send_deadline(notice, deadline);
     }
-    // Wait for every connection thread, but not past the deadline: a client
-    // that stopped reading must not hold the whole server up.
-    match all_done.recv_deadline(deadline) {
-        Err(crossbeam_channel::RecvTimeoutError::Disconnected) | Ok(()) => {}
-        Err(RecvTimeoutError::Timeout) => {
-            eprintln!("chatroom: some clients did not take their last lines in time")
-        }
+    // A client that stopped reading must not hold the whole server up.
+    if !wait_until_all_dropped(writers_done, deadline) {
+        eprintln!("chatroom: some clients did not take their last lines in time");
     }
 }
 // ANCHOR_END: stop
+
+/// Waits until every sender of `done` is dropped, or the deadline passes.
+/// Returns false on the deadline.
+fn wait_until_all_dropped(done: &Receiver<()>, deadline: Instant) -> bool {
+    !matches!(done.recv_deadline(deadline), Err(RecvTimeoutError::Timeout))
+}
 
 /// An address we can connect to that reaches `address`: a listener on
 /// 0.0.0.0 (every interface) is reached through loopback.

@@ -21,6 +21,7 @@
 //! {"type":"message","text":"Michael says: Hello!"}
 //! {"type":"joined","room":"chatroom","username":"Michael"}
 //! {"type":"left","room":"chatroom"}
+//! {"type":"restarted","room":"chatroom"}
 //! {"type":"error","message":"..."}
 //! {"type":"shutdown","message":"..."}
 //! ```
@@ -74,6 +75,11 @@ pub enum ServerEvent<'a> {
     Error {
         #[serde(borrow)]
         message: Cow<'a, str>,
+    },
+    /// The room crashed and was restarted; we are still in it.
+    Restarted {
+        #[serde(borrow)]
+        room: Cow<'a, str>,
     },
     /// The connection is about to close: the server is stopping, or we broke
     /// a rule that ends the connection.

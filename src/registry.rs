@@ -21,34 +21,43 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::thread::JoinHandle;
+
+use crossbeam_channel::Sender;
 
 use crate::message::RoomPid;
-use crate::server::{RoomConfig, Server};
+use crate::process::ProcessId;
+use crate::server::{Down, RoomConfig, Server};
+use crate::supervisor;
 use crate::username::validate_room_name;
 
-/// Rooms by name, shared by every connection (`Arc<Registry>`).
+/// Rooms by name. Cheap to clone: clones share one table.
+#[derive(Clone)]
 pub struct Registry {
-    rooms: Mutex<HashMap<String, Registered>>,
+    shared: Arc<Shared>,
+}
+
+/// The table itself, and what rooms started from it need.
+pub(crate) struct Shared {
+    rooms: Mutex<HashMap<String, RoomPid>>,
     /// Used for every room the registry starts, with the name filled in.
     room_config: RoomConfig,
     max_rooms: usize,
-}
-
-struct Registered {
-    pid: RoomPid,
-    /// Set for rooms the registry started itself, so it can wait for them
-    /// to finish when the server stops.
-    thread: Option<JoinHandle<()>>,
+    /// Rooms the registry starts report crashes here (see `supervisor.rs`).
+    pub(crate) supervisor: Sender<Down>,
 }
 
 impl Registry {
+    /// An empty registry, with its supervisor thread.
     pub fn new(room_config: RoomConfig, max_rooms: usize) -> Self {
-        Registry {
+        let (supervisor, downs) = crossbeam_channel::unbounded();
+        let shared = Arc::new(Shared {
             rooms: Mutex::new(HashMap::new()),
             room_config,
             max_rooms,
-        }
+            supervisor,
+        });
+        supervisor::start(downs, Arc::downgrade(&shared));
+        Registry { shared }
     }
 
     // ANCHOR: register
@@ -56,77 +65,79 @@ impl Registry {
     /// Elixir.
     pub fn register(&self, name: &str, pid: RoomPid) -> Result<(), String> {
         validate_room_name(name)?;
-        let mut rooms = self.lock();
+        let mut rooms = self.shared.lock();
         if rooms.contains_key(name) {
             return Err(format!("the name {name} is already registered"));
         }
-        rooms.insert(name.to_string(), Registered { pid, thread: None });
+        rooms.insert(name.to_string(), pid);
         Ok(())
     }
 
     /// `Process.whereis(name)`: the pid registered under `name`, if any.
     pub fn whereis(&self, name: &str) -> Option<RoomPid> {
-        self.lock().get(name).map(|room| room.pid.clone())
+        self.shared.lock().get(name).cloned()
     }
     // ANCHOR_END: register
 
     /// `Process.unregister(name)`: forget the name. Returns the pid it had.
     pub fn unregister(&self, name: &str) -> Option<RoomPid> {
-        self.lock().remove(name).map(|room| room.pid)
+        self.shared.lock().remove(name)
     }
 
     // ANCHOR: whereis_or_start
-    /// The room called `name`, started (and registered) if there is none
-    /// yet. Fails on an invalid name or when the room limit is reached.
+    /// The room called `name`, started (supervised, and registered) if there
+    /// is none yet. Fails on an invalid name or at the room limit.
     pub fn whereis_or_start(&self, name: &str) -> Result<RoomPid, String> {
         validate_room_name(name)?;
-        let mut rooms = self.lock();
+        let mut rooms = self.shared.lock();
         if let Some(room) = rooms.get(name) {
-            return Ok(room.pid.clone());
+            return Ok(room.clone());
         }
-        if rooms.len() >= self.max_rooms {
+        if rooms.len() >= self.shared.max_rooms {
             return Err(format!(
                 "the server has its maximum of {} rooms; join an existing one",
-                self.max_rooms
+                self.shared.max_rooms
             ));
         }
         let config = RoomConfig {
             name: Arc::from(name),
-            ..self.room_config.clone()
+            ..self.shared.room_config.clone()
         };
-        let (pid, thread) = Server::start_with(config);
-        rooms.insert(
-            name.to_string(),
-            Registered {
-                pid: pid.clone(),
-                thread: Some(thread),
-            },
-        );
-        Ok(pid)
+        let room = Server::start_supervised(config, self.shared.supervisor.clone());
+        rooms.insert(name.to_string(), room.clone());
+        Ok(room)
     }
     // ANCHOR_END: whereis_or_start
 
     /// How many rooms are registered.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.shared.lock().len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    /// Unregisters every room and returns the threads of those the registry
-    /// started. Each room ends once nobody else holds its pid either.
-    pub fn unregister_all(&self) -> Vec<JoinHandle<()>> {
-        self.lock()
-            .drain()
-            .filter_map(|(_, room)| room.thread)
-            .collect()
+    /// Unregisters every room and returns their pids. Each room ends once
+    /// nobody holds its pid any more.
+    pub fn unregister_all(&self) -> Vec<RoomPid> {
+        self.shared.lock().drain().map(|(_, room)| room).collect()
+    }
+}
+
+impl Shared {
+    /// Unregisters `name` only if it still names the process `id` (and not
+    /// a newer room that took the name since).
+    pub(crate) fn unregister_if(&self, name: &str, id: ProcessId) {
+        let mut rooms = self.lock();
+        if rooms.get(name).is_some_and(|room| room.id() == id) {
+            rooms.remove(name);
+        }
     }
 
     /// A poisoned lock only means some thread panicked while holding it;
     /// the map itself is never left half-changed by our code, so carry on.
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Registered>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, RoomPid>> {
         self.rooms.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

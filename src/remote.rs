@@ -156,6 +156,9 @@ fn print_loop(mut lines: impl BufRead, username: &str, console: &Console) -> End
             Ok(ServerEvent::Error { message }) => {
                 console.print(format!("{username}'s client: error: {message}"))
             }
+            Ok(ServerEvent::Restarted { room }) => console.print(format!(
+                "{username}'s client: {room} crashed and was restarted; still in it"
+            )),
             Ok(ServerEvent::Left { .. }) => return Ending::Left,
             Ok(ServerEvent::Shutdown { message }) => return Ending::Closed(message.into_owned()),
             Ok(ServerEvent::Joined { .. } | ServerEvent::Unknown) => {}

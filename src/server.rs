@@ -12,11 +12,13 @@
 //!
 //! Mirrors: `Server.start/0`, `Server.loop/1` and `Server.broadcast/2`.
 
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{SendTimeoutError, TrySendError};
+use crossbeam_channel::{SendTimeoutError, Sender, TrySendError};
 
 use crate::message::{ClientPid, Line, RoomPid, ToClient, ToRoom};
 use crate::process::{Mailbox, Pid, ProcessId};
@@ -64,14 +66,64 @@ impl Server {
     }
 
     /// Like [`Server::start`], with a configuration, and also returning the
-    /// thread's handle so the caller can wait for the room to end.
+    /// thread's handle. `handle.join()` is the Rust form of a monitor: it
+    /// returns `Err` with the panic if the room crashed.
     pub fn start_with(config: RoomConfig) -> (RoomPid, JoinHandle<()>) {
         let (room, mailbox) = Pid::new_mailbox(config.inbox_capacity);
-        let thread = thread::Builder::new()
-            .name(format!("room {}", config.name))
-            .spawn(move || room_loop(mailbox, config))
-            .expect("the OS refused to start a room thread");
-        (room, thread)
+        let state = Room::new(room.id(), config, None);
+        (room, spawn_room(state, mailbox))
+    }
+
+    /// Starts a room that reports a crash to `supervisor` instead of dying.
+    pub(crate) fn start_supervised(config: RoomConfig, supervisor: Sender<Down>) -> RoomPid {
+        let (room, mailbox) = Pid::new_mailbox(config.inbox_capacity);
+        let state = Room::new(room.id(), config, Some(supervisor));
+        spawn_room(state, mailbox);
+        room
+    }
+
+    // ANCHOR: restart
+    /// Starts a crashed room again, on a new thread, with the same mailbox
+    /// and members, and tells each member. Only the message that crashed it
+    /// is gone: everything sent before or since waits in the mailbox.
+    pub(crate) fn restart(down: Down, supervisor: Sender<Down>) {
+        let Down {
+            mut room, mailbox, ..
+        } = down;
+        room.supervisor = Some(supervisor);
+        for member in &room.clients {
+            let notice = ToClient::RoomRestarted {
+                room: room.config.name.clone(),
+            };
+            let _ = member.pid.try_send(notice);
+        }
+        spawn_room(room, mailbox);
+    }
+    // ANCHOR_END: restart
+}
+
+/// A crashed room, as its supervisor receives it: Erlang's `:DOWN` message,
+/// with what is needed to start it again.
+pub struct Down {
+    room: Room,
+    mailbox: Mailbox<ToRoom>,
+    /// What the panic said.
+    pub reason: String,
+}
+
+impl Down {
+    pub fn room_name(&self) -> &Arc<str> {
+        &self.room.config.name
+    }
+
+    pub fn room_id(&self) -> ProcessId {
+        self.room.id
+    }
+
+    /// Gives up on the room: tells every member it is closed. Dropping the
+    /// `Down` then drops the mailbox, so senders learn the room is gone.
+    pub fn close(self, reason: &str) {
+        self.room.close_all(reason);
     }
 }
 
@@ -83,19 +135,66 @@ struct Member {
 
 /// The room's state, owned by the room thread alone.
 struct Room {
+    id: ProcessId,
     config: RoomConfig,
     clients: Vec<Member>,
+    /// Where to report a crash. `None` for a room started on its own, which
+    /// simply dies (and tells its members) like an unsupervised process.
+    supervisor: Option<Sender<Down>>,
+}
+
+fn spawn_room(room: Room, mailbox: Mailbox<ToRoom>) -> JoinHandle<()> {
+    thread::Builder::new()
+        .name(format!("room {}", room.config.name))
+        .spawn(move || run_room(room, mailbox))
+        .expect("the OS refused to start a room thread")
+}
+
+// ANCHOR: run_room
+/// The room thread. `catch_unwind` stops a panic at the edge of the thread
+/// and hands us what it said: this is where Erlang's runtime would send the
+/// supervisor a `:DOWN` message, so here we send it ourselves.
+fn run_room(mut room: Room, mailbox: Mailbox<ToRoom>) {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| room_loop(&mut room, &mailbox)));
+    let Err(panic) = outcome else {
+        return; // every pid was dropped: a normal end
+    };
+    let reason = panic_reason(&*panic);
+    match room.supervisor.take() {
+        Some(supervisor) => {
+            let down = Down {
+                room,
+                mailbox,
+                reason,
+            };
+            if let Err(undelivered) = supervisor.send(down) {
+                undelivered.into_inner().close("the room crashed");
+            }
+        }
+        None => {
+            room.close_all(&format!("the room crashed: {reason}"));
+            // Let the panic reach `JoinHandle::join`, the room's monitor.
+            panic::resume_unwind(panic);
+        }
+    }
+}
+// ANCHOR_END: run_room
+
+fn panic_reason(panic: &(dyn Any + Send)) -> String {
+    if let Some(text) = panic.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = panic.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".into()
+    }
 }
 
 // ANCHOR: room_loop
 /// The post's `loop(clients)`: receive a message, act on it, go round again.
-/// `for ... in mailbox` ends when every sender is gone.
-fn room_loop(mailbox: Mailbox<ToRoom>, config: RoomConfig) {
-    let mut room = Room {
-        config,
-        clients: Vec::new(),
-    };
-    for message in mailbox {
+/// The loop ends when every sender is gone.
+fn room_loop(room: &mut Room, mailbox: &Mailbox<ToRoom>) {
+    for message in mailbox.iter() {
         match message {
             ToRoom::Join { client, username } => room.join(client, username),
             ToRoom::Message { from, text } => room.message(from, text),
@@ -109,12 +208,33 @@ fn room_loop(mailbox: Mailbox<ToRoom>, config: RoomConfig) {
                     let _ = done.send(());
                 }
             }
+            // Everything sent before this has been handled: say so.
+            ToRoom::Sync { done } => {
+                let _ = done.send(());
+            }
+            ToRoom::Exit { reason } => panic!("{reason}"),
         }
     }
 }
 // ANCHOR_END: room_loop
 
 impl Room {
+    fn new(id: ProcessId, config: RoomConfig, supervisor: Option<Sender<Down>>) -> Room {
+        Room {
+            id,
+            config,
+            clients: Vec::new(),
+            supervisor,
+        }
+    }
+
+    /// Last words to every member before the room goes away for good.
+    fn close_all(&self, reason: &str) {
+        for member in &self.clients {
+            let _ = member.pid.try_send(ToClient::Closing(reason.to_string()));
+        }
+    }
+
     // ANCHOR: join
     /// `{sender, :join, username}`: tell the clients already here, then add
     /// the newcomer (so the newcomer is not told of its own arrival).
