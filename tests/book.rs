@@ -9,7 +9,7 @@
 //!
 //! * an included file moved or an anchor is missing or empty;
 //! * a transcript the book shows is not one `tests/examples.rs` checks;
-//! * a Rust or Elixir listing in the book is typed in instead of included;
+//! * a Rust, Elixir or IEx listing in the book is typed in, not included;
 //! * an included Rust file is not compiled by `cargo` (not a module of the
 //!   library, not an example);
 //! * an inline SVG diagram has a blank line (which would end mdBook's HTML
@@ -293,7 +293,7 @@ fn rust_and_elixir_listings_are_included_not_typed() {
             }
             let Some(language) = &fence else { continue };
             let language = language.split([',', ' ']).next().unwrap_or("");
-            if (language == "rust" || language == "elixir")
+            if matches!(language, "rust" | "elixir" | "iex")
                 && !trimmed.is_empty()
                 && !trimmed.starts_with("{{#include")
             {

@@ -241,3 +241,19 @@ function elixir(hljs) {
 
 return elixir;
 })());
+
+/* `iex`: an IEx session, written for this book (after highlight.js's own
+   python-repl): a prompt, `iex>` or `iex(6)>`, starts a line of Elixir;
+   every other line is output and stays plain. */
+hljs.registerLanguage("iex", function (hljs) {
+    return {
+        name: "IEx session",
+        contains: [
+            {
+                className: "meta",
+                begin: /^iex(\([^)]*\))?>/,
+                starts: { end: /$/, subLanguage: "elixir" }
+            }
+        ]
+    };
+});

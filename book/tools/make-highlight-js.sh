@@ -2,7 +2,10 @@
 # Builds book/theme/highlight.js: mdBook's own bundled highlight.js, which
 # has no Elixir, plus the Elixir language definition from the npm package
 # highlight.js at the same version mdBook bundles (10.1.1 for mdBook 0.5.4),
-# so both halves of every side-by-side listing are coloured.
+# so both halves of every side-by-side listing are coloured; and a small
+# `iex` language of our own for IEx sessions: what follows an `iex>` prompt
+# is coloured as Elixir, and what IEx printed is left plain (colouring
+# "Michael's client: ..." as Elixir would open a char list at the ').
 #
 # Run it again after changing mdBook's version:  bash book/tools/make-highlight-js.sh
 # Needs mdbook and npm; leaves nothing behind but the output file.
@@ -34,5 +37,23 @@ elixir="$work/package/lib/languages/elixir.js"
     sed '/^module\.exports = elixir;$/d' "$elixir"
     echo "return elixir;"
     echo "})());"
+    cat <<'IEX'
+
+/* `iex`: an IEx session, written for this book (after highlight.js's own
+   python-repl): a prompt, `iex>` or `iex(6)>`, starts a line of Elixir;
+   every other line is output and stays plain. */
+hljs.registerLanguage("iex", function (hljs) {
+    return {
+        name: "IEx session",
+        contains: [
+            {
+                className: "meta",
+                begin: /^iex(\([^)]*\))?>/,
+                starts: { end: /$/, subLanguage: "elixir" }
+            }
+        ]
+    };
+});
+IEX
 } >"$out"
-echo "wrote $out (highlight.js $version + elixir)"
+echo "wrote $out (highlight.js $version + elixir + iex)"
