@@ -15,15 +15,15 @@ defmodule Client do
     end
     # ANCHOR_END: start
 
+    # ANCHOR: loop
     def loop(room, username) do
         receive do
             {_sender, :message, message} ->
-                # ANCHOR: puts
                 IO.puts "#{username}'s client: #{message}"
-                # ANCHOR_END: puts
                 loop(room, username)
         end
     end
+    # ANCHOR_END: loop
 
     # ANCHOR: post_message
     def post_message(client, room, message) do

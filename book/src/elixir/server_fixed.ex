@@ -7,6 +7,7 @@ defmodule Server do
         spawn(__MODULE__, :loop, [[]])
     end
 
+    # ANCHOR: loop
     def loop(clients) do
         receive do
             {sender, :join, username} ->
@@ -14,13 +15,12 @@ defmodule Server do
                 new_clients = [{sender, username}|clients]
                 loop(new_clients)
             {sender, :message, message} ->
-                # ANCHOR: find
                 {_, sender_name} = Enum.find(clients, fn {pid, _} -> pid == sender end)
-                # ANCHOR_END: find
                 broadcast("#{sender_name} says: #{message}", clients)
                 loop(clients)
         end
     end
+    # ANCHOR_END: loop
 
     def broadcast(message, clients) do
         Enum.each(clients, fn {pid, _} ->
