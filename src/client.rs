@@ -161,13 +161,17 @@ impl Client {
         &self.username
     }
 
-    /// Waits for the client thread to end. It ends once nobody can send it
-    /// anything: this handle is consumed here, so that happens when the
-    /// room (the only other holder of its pid) forgets it or ends.
-    pub fn wait(self) {
+    /// Waits for the client thread to end, and says how: `Err` holds what
+    /// it panicked with. This is the Rust form of `Process.monitor`: the
+    /// one who waits learns how the process died.
+    ///
+    /// The thread ends once nobody can send it anything: this handle is
+    /// consumed here, so that happens when the room (the only other holder
+    /// of its pid) forgets it or ends. Or when it crashes.
+    pub fn wait(self) -> std::thread::Result<()> {
         let Client { pid, thread, .. } = self;
         drop(pid);
-        let _ = thread.join();
+        thread.join()
     }
 }
 

@@ -69,7 +69,6 @@ pub(crate) fn start(stream: TcpStream, shared: Arc<Shared>, alive: Alive) -> io:
     let (me, mailbox) = Pid::new_mailbox(shared.config.outbox_capacity);
     let mode = Arc::new(OnceLock::new());
     let write_half = stream.try_clone()?;
-    let control = stream.try_clone()?;
 
     let writer_mode = Arc::clone(&mode);
     let Alive {
@@ -85,7 +84,7 @@ pub(crate) fn start(stream: TcpStream, shared: Arc<Shared>, alive: Alive) -> io:
         })?;
 
     let id = me.id();
-    shared.track(me.clone(), control);
+    shared.track(me.clone());
     let reader_shared = Arc::clone(&shared);
     let spawned = thread::Builder::new()
         .name("reader".into())
@@ -123,6 +122,9 @@ impl Drop for Untrack<'_> {
 enum LineRead {
     /// A line is in the buffer, without its `\n` (or `\r\n`).
     Line,
+    /// The input ended in the middle of a line; the buffer holds what came.
+    /// It is the last line: the reader stops after it.
+    Unterminated,
     /// The line was longer than the limit; the buffer holds the limit plus
     /// one byte, and no more was read.
     TooLong,
@@ -151,7 +153,7 @@ fn read_line(input: &mut impl BufRead, line: &mut Vec<u8>, max: usize) -> io::Re
     if line.len() > max {
         return Ok(LineRead::TooLong);
     }
-    Ok(LineRead::Line) // the last line, cut short by the end of input
+    Ok(LineRead::Unterminated)
 }
 
 /// Where a connection is: which room, under which name.
@@ -184,12 +186,23 @@ fn read_loop(stream: TcpStream, me: ClientPid, mode_cell: &OnceLock<WireMode>, s
         shared,
     };
     loop {
+        let mut last = false;
         match read_line(&mut input, &mut line, max) {
+            // Once the node is stopping, nothing more is accepted. The reader
+            // goes on reading and dropping lines, so the client's data does
+            // not pile up unread: closing a socket with unread input makes
+            // the kernel reset it, and a reset can destroy our last lines.
+            Ok(LineRead::Line | LineRead::Unterminated)
+                if shared.stopping.load(Ordering::SeqCst) =>
+            {
+                continue
+            }
             Ok(LineRead::Line) => {}
+            // `nc` sends a last line without `\n` when its input ends so.
+            Ok(LineRead::Unterminated) => last = true,
             Ok(LineRead::End) => break,
             Ok(LineRead::TooLong) => {
                 session.close(format!("line longer than {max} bytes; closing"));
-                drain_briefly(&stream);
                 break;
             }
             Err(error) if matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
@@ -215,7 +228,7 @@ fn read_loop(stream: TcpStream, me: ClientPid, mode_cell: &OnceLock<WireMode>, s
             WireMode::Json => session.handle_json(text),
             WireMode::Text => session.handle_text(text),
         };
-        if !keep_going {
+        if !keep_going || last {
             break;
         }
         if session.room.is_some() {
@@ -225,22 +238,6 @@ fn read_loop(stream: TcpStream, me: ClientPid, mode_cell: &OnceLock<WireMode>, s
     }
 }
 // ANCHOR_END: read_loop
-
-/// After a fatal error, read and discard what the client is still sending
-/// for a moment, so the close that follows sends a clean FIN. Closing a
-/// socket with unread input makes the kernel send a reset, which can destroy
-/// the error line before the client reads it.
-fn drain_briefly(stream: &TcpStream) {
-    let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
-    let mut sink = [0u8; 8192];
-    let mut budget: usize = 1 << 20;
-    while budget > 0 {
-        match (&*stream).read(&mut sink) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => budget = budget.saturating_sub(n),
-        }
-    }
-}
 
 impl Session<'_> {
     /// Sends to our own writer. If the writer has ended, the socket is
@@ -402,7 +399,9 @@ fn write_loop(stream: TcpStream, mailbox: Mailbox<ToClient>, mode: &OnceLock<Wir
                 let mode = mode.get().copied().unwrap_or(WireMode::Json);
                 write_message(&mut out, mode, &message)?;
                 if let ToClient::Closing(_) = message {
-                    return out.flush();
+                    out.flush()?;
+                    linger(&stream);
+                    return Ok(());
                 }
                 match mailbox.try_recv() {
                     Ok(next) => message = next,
@@ -417,6 +416,35 @@ fn write_loop(stream: TcpStream, mailbox: Mailbox<ToClient>, mode: &OnceLock<Wir
     let _ = result;
 }
 // ANCHOR_END: write_loop
+
+/// How long a closing connection goes on reading (and discarding) what the
+/// client still sends, at most.
+const LINGER: Duration = Duration::from_millis(500);
+
+/// A "lingering close", as web servers do it. Closing a socket that has
+/// unread input makes the kernel send a reset instead of a clean close, and
+/// a reset can destroy our last lines before the client reads them. So:
+/// send our end-of-stream (FIN), then read and discard until the client
+/// closes its side too, or for `LINGER` at most.
+///
+/// The reader may be reading the same socket (while the node stops, it
+/// drains and drops lines); whichever thread gets the client's end, the
+/// other gets it too, or the time runs out.
+fn linger(stream: &TcpStream) {
+    let _ = stream.shutdown(Shutdown::Write);
+    let until = std::time::Instant::now() + LINGER;
+    let mut sink = [0u8; 16 * 1024];
+    loop {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() || stream.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match (&*stream).read(&mut sink) {
+            Ok(0) | Err(_) => return, // the client closed, or time is up
+            Ok(_) => {}
+        }
+    }
+}
 
 /// Shuts a socket down when dropped, including while a panic unwinds.
 struct CloseOnDrop<'a>(&'a TcpStream);
@@ -489,7 +517,9 @@ mod tests {
         let mut out = Vec::new();
         loop {
             match read_line(&mut reader, &mut line, max).unwrap() {
-                LineRead::Line => out.push(Ok(String::from_utf8(line.clone()).unwrap())),
+                LineRead::Line | LineRead::Unterminated => {
+                    out.push(Ok(String::from_utf8(line.clone()).unwrap()))
+                }
                 LineRead::TooLong => {
                     assert_eq!(line.len(), max + 1, "buffered more than the limit");
                     out.push(Err("too long"));

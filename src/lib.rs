@@ -40,5 +40,5 @@ pub mod username;
 
 pub use client::{Client, Console, Terminal};
 pub use message::{ClientPid, Line, RoomPid, ToClient, ToRoom};
-pub use process::{Mailbox, Pid, ProcessId};
+pub use process::{panic_message, Mailbox, Pid, ProcessId};
 pub use server::{RoomConfig, Server};

@@ -39,10 +39,11 @@ pub enum ToRoom {
         from: ClientPid,
         done: Option<Sender<()>>,
     },
-    /// A call: the room answers on `done` once it has handled every
-    /// message sent before this one. Stopping the node uses it to know that
-    /// everything accepted has been delivered.
-    Sync { done: Sender<()> },
+    /// The node is stopping: everything sent before this has been handled,
+    /// so tell every member `reason` (their last words), signal `done`, and
+    /// end. Coming through the mailbox, it reaches each member after every
+    /// line the room accepted.
+    Stop { reason: String, done: Sender<()> },
     /// `Process.exit(room, reason)`: the room panics with `reason`. Only
     /// programs (the crash example, tests) send this; no network client can.
     Exit { reason: String },

@@ -85,16 +85,15 @@ pub(crate) struct Shared {
     connections: Mutex<HashMap<ProcessId, Tracked>>,
 }
 
-/// A live connection as the node sees it: its writer's pid (to send the
-/// last words) and a handle on its socket (to stop its reader).
+/// A live connection as the node sees it: its writer's pid, to send it the
+/// last words when the node stops.
 struct Tracked {
     pid: ClientPid,
-    socket: TcpStream,
 }
 
 impl Shared {
-    pub(crate) fn track(&self, pid: ClientPid, socket: TcpStream) {
-        self.connections().insert(pid.id(), Tracked { pid, socket });
+    pub(crate) fn track(&self, pid: ClientPid) {
+        self.connections().insert(pid.id(), Tracked { pid });
     }
 
     pub(crate) fn untrack(&self, id: ProcessId) {
@@ -224,41 +223,57 @@ fn refuse(mut stream: TcpStream, message: &str) {
     let _ = stream.shutdown(Shutdown::Write);
 }
 
+/// Every line the room accepted was delivered before this notice, and the
+/// sender saw its own echo; so "not echoed" means "not delivered".
+pub const SHUTDOWN_NOTICE: &str =
+    "the server is shutting down; any line of yours that you did not see echoed back was not delivered";
+
 // ANCHOR: stop
-/// The order matters, so that every line accepted before the stop is
-/// delivered before the "shutting down" notice:
+/// Stopping, so that every line accepted before the stop is delivered
+/// before the "shutting down" notice. (`serve` has already raised the
+/// `stopping` flag: from then on readers drop what they read.)
 ///
-/// 1. stop every reader (shut the read half of each socket) and wait for
-///    them: no new lines can come in;
-/// 2. `Sync` every room: its answer means it has handled everything sent
-///    before, so every accepted line is in its members' mailboxes;
-/// 3. send every writer its last words; each writes what it had queued,
-///    then the notice, and closes.
+/// 1. `Stop` every room. It comes through the room's mailbox, after every
+///    line already accepted: the room delivers those, sends each member the
+///    notice, and ends. A line that reaches a room after that is refused
+///    (the room is gone), and its sender never sees it echoed.
+/// 2. Send the notice to every connection (those in no room need it; the
+///    others already have it and have closed).
+/// 3. Wait for the connection threads, but not past the grace period: a
+///    client that stopped reading must not hold the server up.
 fn stop(shared: &Shared, readers_done: &Receiver<()>, writers_done: &Receiver<()>) {
     let deadline = Instant::now() + shared.config.shutdown_grace;
-    let connections: Vec<(ClientPid, Option<TcpStream>)> = shared
+    let stopped_rooms: Vec<_> = shared
+        .registry
+        .unregister_all()
+        .into_iter()
+        .filter_map(|room| {
+            let (done, stopped) = crossbeam_channel::bounded(1);
+            let stop = ToRoom::Stop {
+                reason: SHUTDOWN_NOTICE.into(),
+                done,
+            };
+            room.send_deadline(stop, deadline).ok().map(|()| stopped)
+        })
+        .collect();
+    for stopped in stopped_rooms {
+        let _ = stopped.recv_deadline(deadline);
+    }
+
+    let connections: Vec<ClientPid> = shared
         .connections()
         .values()
-        .map(|c| (c.pid.clone(), c.socket.try_clone().ok()))
+        .map(|c| c.pid.clone())
         .collect();
-    for socket in connections.iter().filter_map(|(_, socket)| socket.as_ref()) {
-        let _ = socket.shutdown(Shutdown::Read);
-    }
-    wait_until_all_dropped(readers_done, deadline);
-
-    for room in shared.registry.unregister_all() {
-        let (done, synced) = crossbeam_channel::bounded(1);
-        if room.send_deadline(ToRoom::Sync { done }, deadline).is_ok() {
-            let _ = synced.recv_deadline(deadline);
-        }
+    for pid in connections {
+        // `try_send`: only a room fills a mailbox, and room members have had
+        // their notice; waiting here would only wait for a slow client.
+        let _ = pid.try_send(ToClient::Closing(SHUTDOWN_NOTICE.into()));
     }
 
-    for (pid, _) in connections {
-        let notice = ToClient::Closing("the server is shutting down".into());
-        let _ = pid.send_deadline(notice, deadline);
-    }
-    // A client that stopped reading must not hold the whole server up.
-    if !wait_until_all_dropped(writers_done, deadline) {
+    let finished = wait_until_all_dropped(writers_done, deadline)
+        && wait_until_all_dropped(readers_done, deadline);
+    if !finished {
         eprintln!("chatroom: some clients did not take their last lines in time");
     }
 }

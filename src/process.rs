@@ -10,6 +10,7 @@
 //! Mirrors: `self`, `send(pid, msg)` and `receive do ... end` in
 //! `more-elixir-processes.md`.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -120,6 +121,18 @@ impl<M> Eq for Pid<M> {}
 impl<M> fmt::Debug for Pid<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Pid{}", self.id)
+    }
+}
+
+/// What a panic said, from the payload `JoinHandle::join` or
+/// `catch_unwind` returns: the Rust form of an exit reason.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".into()
     }
 }
 

@@ -12,7 +12,6 @@
 //!
 //! Mirrors: `Server.start/0`, `Server.loop/1` and `Server.broadcast/2`.
 
-use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
@@ -21,7 +20,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{SendTimeoutError, Sender, TrySendError};
 
 use crate::message::{ClientPid, Line, RoomPid, ToClient, ToRoom};
-use crate::process::{Mailbox, Pid, ProcessId};
+use crate::process::{panic_message, Mailbox, Pid, ProcessId};
 use crate::username::validate_username;
 
 /// How a room is set up. `RoomConfig::default()` is what the examples use.
@@ -159,7 +158,7 @@ fn run_room(mut room: Room, mailbox: Mailbox<ToRoom>) {
     let Err(panic) = outcome else {
         return; // every pid was dropped: a normal end
     };
-    let reason = panic_reason(&*panic);
+    let reason = panic_message(&*panic);
     match room.supervisor.take() {
         Some(supervisor) => {
             let down = Down {
@@ -180,16 +179,6 @@ fn run_room(mut room: Room, mailbox: Mailbox<ToRoom>) {
 }
 // ANCHOR_END: run_room
 
-fn panic_reason(panic: &(dyn Any + Send)) -> String {
-    if let Some(text) = panic.downcast_ref::<&str>() {
-        text.to_string()
-    } else if let Some(text) = panic.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic without a message".into()
-    }
-}
-
 // ANCHOR: room_loop
 /// The post's `loop(clients)`: receive a message, act on it, go round again.
 /// The loop ends when every sender is gone.
@@ -208,9 +197,10 @@ fn room_loop(room: &mut Room, mailbox: &Mailbox<ToRoom>) {
                     let _ = done.send(());
                 }
             }
-            // Everything sent before this has been handled: say so.
-            ToRoom::Sync { done } => {
+            ToRoom::Stop { reason, done } => {
+                room.stop(&reason);
                 let _ = done.send(());
+                return;
             }
             ToRoom::Exit { reason } => panic!("{reason}"),
         }
@@ -228,11 +218,27 @@ impl Room {
         }
     }
 
-    /// Last words to every member before the room goes away for good.
+    /// Last words to every member before the room goes away for good:
+    /// why, and that they are out. Their connections stay open; a client
+    /// can join again, which starts the room afresh.
     fn close_all(&self, reason: &str) {
         for member in &self.clients {
-            let _ = member.pid.try_send(ToClient::Closing(reason.to_string()));
+            let _ = member.pid.try_send(ToClient::Error(reason.to_string()));
+            let _ = member.pid.try_send(ToClient::Left {
+                room: self.config.name.clone(),
+            });
         }
+    }
+
+    /// Last words to every member, waiting for a full mailbox as long as a
+    /// broadcast would, and no longer.
+    fn stop(&mut self, reason: &str) {
+        let deadline = Instant::now() + self.config.slow_client_timeout;
+        for member in &self.clients {
+            let notice = ToClient::Closing(reason.to_string());
+            let _ = member.pid.send_deadline(notice, deadline);
+        }
+        self.clients.clear();
     }
 
     // ANCHOR: join

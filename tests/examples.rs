@@ -33,6 +33,16 @@ fn step5_network_chats_across_tcp_connections() {
 }
 
 #[test]
+fn crash_client_is_noticed_by_the_room_on_its_next_send() {
+    assert_example_matches_transcript("crash_client");
+}
+
+#[test]
+fn crash_room_is_restarted_by_its_supervisor() {
+    assert_example_matches_transcript("crash_room");
+}
+
+#[test]
 fn comparison_accepts_other_interleavings_but_not_other_orders() {
     let seed = "> a\nMikey's client: 1\nMichael's client: 1\nMichael's client: 2\n";
     let swapped = "> a\nMichael's client: 1\nMikey's client: 1\nMichael's client: 2\n";

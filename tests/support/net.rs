@@ -5,10 +5,11 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use chatroom::node::{serve, NodeConfig};
+use chatroom::node::{Node, NodeConfig};
 use crossbeam_channel::Sender;
 use serde_json::{json, Value};
 
@@ -18,6 +19,8 @@ pub const PATIENCE: Duration = Duration::from_secs(10);
 /// A node serving on `127.0.0.1:0`; stopped (and waited for) when dropped.
 pub struct TestNode {
     pub addr: SocketAddr,
+    /// The node itself, to reach its registry and connections.
+    pub node: Arc<Node>,
     stop: Option<Sender<()>>,
     thread: Option<JoinHandle<std::io::Result<()>>>,
 }
@@ -31,9 +34,12 @@ impl TestNode {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stop_requested) = crossbeam_channel::bounded(1);
-        let thread = std::thread::spawn(move || serve(listener, config, stop_requested));
+        let node = Arc::new(Node::new(config));
+        let serving = Arc::clone(&node);
+        let thread = std::thread::spawn(move || serving.serve(listener, stop_requested));
         TestNode {
             addr,
+            node,
             stop: Some(stop),
             thread: Some(thread),
         }
