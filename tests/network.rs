@@ -171,6 +171,30 @@ fn bad_lines_get_clear_errors_and_the_connection_stays_usable() {
             r#"{"type":"join","room":"chatroom","username":"x says: y"}"#,
             "may contain only",
         ),
+        (
+            r#"{"type":"join","room":"chatroom","username":""}"#,
+            "must not be empty",
+        ),
+        (
+            r#"{"type":"join","room":"chatroom","username":"a\nb"}"#,
+            "may contain only",
+        ),
+        (
+            r#"{"type":"join","room":"chatroom","username":"bell\u0007"}"#,
+            "may contain only",
+        ),
+        (
+            r#"{"type":"join","room":"chatroom","username":"abcdefghijklmnopqrstuvwxyz0123456"}"#,
+            "at most 32",
+        ),
+        (
+            r#"{"type":"join","room":"no room","username":"Ann"}"#,
+            "room name may contain only",
+        ),
+        (
+            r#"{"type":"message","text":"hi","extra":1}"#,
+            "unknown field `extra`",
+        ),
     ] {
         conn.send_raw(format!("{line}\n").as_bytes());
         let reply = conn.next_json();
@@ -298,4 +322,28 @@ fn stopping_delivers_what_was_accepted_then_says_shutdown() {
     assert!(mikey.is_closed_by_server());
     assert_eq!(michael.next_json()["type"], "shutdown");
     assert!(michael.is_closed_by_server());
+}
+
+#[test]
+fn the_room_limit_is_enforced_with_an_error() {
+    let config = chatroom::node::NodeConfig {
+        max_rooms: 2,
+        ..Default::default()
+    };
+    let node = TestNode::start_with(config);
+    let _kitchen = Conn::join(node.addr, "kitchen", "Ann");
+    let _garden = Conn::join(node.addr, "garden", "Bob");
+    let mut third = Conn::connect(node.addr);
+    third.send_json(json!({"type": "join", "room": "attic", "username": "Cy"}));
+    let refused = third.next_json();
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .contains("maximum of 2 rooms"),
+        "{refused}"
+    );
+    // Existing rooms still take newcomers.
+    third.send_json(json!({"type": "join", "room": "kitchen", "username": "Cy"}));
+    assert_eq!(third.next_json()["type"], "joined");
 }
