@@ -8,17 +8,48 @@
 //!
 //! # Layout
 //!
-//! Read the modules in this order; each opens with what it teaches.
+//! Read the modules in this order; each opens with what it teaches and
+//! which part of the post it mirrors.
+//!
+//! **In one process** (the post, up to "### :boom:"):
 //!
 //! * [`process`]: `Pid` and `Mailbox`, the Rust form of a pid and a mailbox.
 //!   Everything else is built from these two.
 //! * [`message`]: the messages, one enum per direction (`ToRoom`,
 //!   `ToClient`), and `Line`, a line of chat formatted once and shared.
-//! * [`server`]: the room thread, `Server::start`, join, post, broadcast. The
-//!   rules of the post live here, in one place.
+//! * [`server`]: the room thread, `Server::start`, join, post, leave,
+//!   broadcast. The rules of the post live here, in one place, and so does
+//!   the only place a member is removed.
 //! * [`client`]: the in-process client, `Client::join_room` and
 //!   `Client::post_message`, printing to a [`client::Console`].
-//! * [`username`]: which names a room accepts, and why.
+//! * [`username`]: which user and room names are accepted, and why.
+//!
+//! **Named, and across the network** (the post, after "### :boom:"):
+//!
+//! * [`registry`]: rooms by name, the Rust form of `Process.register`.
+//! * [`address`]: `chatroom@HOST:PORT`, the form of `{:chatroom, :"room1@host"}`.
+//! * [`protocol`]: the JSON lines that cross the socket.
+//! * [`node`]: the server: a `TcpListener`, limits, and a clean stop that
+//!   loses no accepted line.
+//! * `connection` (private): a reader thread and a writer thread per
+//!   connection; JSON and plain-text (`nc`) sessions.
+//! * [`remote`]: `RemoteClient`, a client joining a room over TCP.
+//! * [`cli`]: the `serve` and `join` commands that `main.rs` runs.
+//!
+//! **When processes crash** (the post's last line, answered):
+//!
+//! * [`supervisor`]: a crashed room is restarted; `server.rs` shows how its
+//!   thread reports the crash.
+//!
+//! Three rules hold everywhere, and the comments point them out:
+//!
+//! 1. A thread owns its state; others send it messages. Nothing is shared
+//!    but the registry's table and the node's list of connections, each
+//!    behind a `Mutex` held only for a lookup.
+//! 2. Channels form an acyclic graph: reader → room → writer. Every mailbox
+//!    is bounded, so a slow receiver slows its senders, or is dropped after
+//!    a deadline; nothing grows without end.
+//! 3. Dropping the last `Sender` is how a thread learns to stop.
 //!
 //! The `examples/` directory has one runnable program per step of the post;
 //! `tests/` runs each one and compares its output with the transcript that
