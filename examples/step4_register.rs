@@ -32,7 +32,9 @@ fn main() {
     let room = Server::start();
 
     println!("> registry.register(\"chatroom\", room);");
-    registry.register("chatroom", room).expect("the name is free");
+    registry
+        .register("chatroom", room)
+        .expect("the name is free");
 
     // Clients now start from the name alone.
     println!("> let chatroom = registry.whereis(\"chatroom\").unwrap();");
