@@ -1,0 +1,107 @@
+//! # Exercise 1 (warm-up): who is in the room?
+//!
+//! Teaches: adding a message to a process's loop, and answering only the
+//! process that asked. In the post, `Server.loop/1` matches `:join` and
+//! `:message`; here you add `{sender, :who}`, whose answer goes to the
+//! sender alone instead of to everyone through `broadcast/2`.
+//!
+//! Build: `ToRoom::Who { from }` is sent when a member types `/who`. The
+//! room answers `from`, and nobody else, with one line listing the
+//! members in the order they joined:
+//!
+//! ```text
+//! In the room: Ann, Bob, Carol
+//! ```
+//!
+//! Check: `cargo test -p exercises --test ex01_who`
+//! Page:  `book/src/exercises/ex01-who.md` (hints there).
+
+use chatroom::username::validate_username;
+use chatroom::{ClientPid, Line, Mailbox, ToClient};
+
+use crate::given::{refuse, tell, welcome};
+
+// ANCHOR: to_room
+/// What this room receives: the post's two messages, and `Who`.
+pub enum ToRoom {
+    /// `{sender, :join, username}`
+    Join { client: ClientPid, username: String },
+    /// `{sender, :message, message}`
+    Message { from: ClientPid, text: String },
+    /// New: `{sender, :who}`. Answer `from` alone.
+    Who { from: ClientPid },
+}
+// ANCHOR_END: to_room
+
+// ANCHOR: room_loop
+/// The post's `loop(clients)`; the thread that runs it owns `room`.
+pub fn room_loop(mailbox: Mailbox<ToRoom>) {
+    let mut room = Room::default();
+    for message in mailbox {
+        match message {
+            ToRoom::Join { client, username } => room.join(client, username),
+            ToRoom::Message { from, text } => room.message(from, text),
+            ToRoom::Who { from } => room.who(from),
+        }
+    }
+}
+// ANCHOR_END: room_loop
+
+/// The post's `{pid, username}`.
+struct Member {
+    pid: ClientPid,
+    username: String,
+}
+
+#[derive(Default)]
+struct Room {
+    /// Oldest first: a newcomer is pushed at the end. (The post prepends,
+    /// `[{sender, username} | clients]`, so its list is newest first.)
+    members: Vec<Member>,
+}
+
+impl Room {
+    // ANCHOR: who
+    /// `{sender, :who}`: tell `from`, and only `from`,
+    /// "In the room: Ann, Bob, Carol" (oldest member first).
+    fn who(&self, from: ClientPid) {
+        todo!("ex01: answer /who with one line, to the asker only")
+    }
+    // ANCHOR_END: who
+
+    // The seed's room, given: join, message, broadcast.
+
+    /// `{sender, :join, username}`: tell the others, then add the newcomer.
+    /// An invalid or taken name is refused.
+    fn join(&mut self, client: ClientPid, username: String) {
+        if let Err(reason) = validate_username(&username) {
+            return refuse(&client, reason);
+        }
+        if self.members.iter().any(|m| m.username == username) {
+            return refuse(&client, format!("the name {username} is taken"));
+        }
+        self.broadcast(&format!("{username} has joined the room"));
+        welcome(&client, &username);
+        self.members.push(Member {
+            pid: client,
+            username,
+        });
+    }
+
+    /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
+    /// sender included. The name comes from the member list, by pid.
+    fn message(&mut self, from: ClientPid, text: String) {
+        let Some(sender) = self.members.iter().find(|m| m.pid == from) else {
+            return refuse(&from, "join the room first");
+        };
+        self.broadcast(&format!("{} says: {text}", sender.username));
+    }
+
+    /// `broadcast(message, clients)`: one shared `Line` for every member.
+    fn broadcast(&self, text: &str) {
+        let line = Line::new(text);
+        for member in &self.members {
+            let _ = member.pid.send(ToClient::Message(line.clone()));
+        }
+    }
+}

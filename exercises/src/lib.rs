@@ -1,0 +1,40 @@
+//! # Classroom exercises: extend the chat room
+//!
+//! Teaches: growing a process by adding messages to its loop. The post's
+//! `Server.loop/1` handles `:join` and `:message`; each exercise adds one
+//! more thing a class would want from a chat room (who is here, whispers,
+//! a topic, moving between rooms...), first as a clause you would add to
+//! the Elixir loop, then as a `match` arm and a method in Rust.
+//!
+//! How to work: open `src/exNN_*.rs`, read it top to bottom (everything
+//! but the `todo!()`s is given and compiles), replace each `todo!()`, then
+//! run the exercise's checks, e.g.
+//!
+//! ```text
+//! cargo test -p exercises --test ex01_who
+//! ```
+//!
+//! A failing check says which requirement failed, in words. The book has a
+//! page per exercise, with hints: `book/src/exercises/`.
+//!
+//! Each module below is the starter you edit. With the `solutions` feature
+//! it is swapped for the reference solution in `solutions/` (same name,
+//! same public items), which is how CI proves the checks: they pass against
+//! every solution and fail against every untouched starter.
+//!
+//! | exercise                  | level       | adds                                  |
+//! |---------------------------|-------------|---------------------------------------|
+//! | [`ex01_who`]              | warm-up     | `/who`: who is in the room            |
+
+// In a starter, a `todo!()` leaves its arguments unused, and what is given
+// for you to use (a field, a helper, an import) is not used yet. The
+// reference solutions use everything, and are linted without this.
+#![cfg_attr(
+    not(feature = "solutions"),
+    allow(unused_variables, unused_mut, unused_imports, dead_code)
+)]
+
+pub mod given;
+
+#[cfg_attr(feature = "solutions", path = "../solutions/ex01_who.rs")]
+pub mod ex01_who;

@@ -1,0 +1,363 @@
+//! # The checks' kit: test clients that talk to your room
+//!
+//! Every exercise's checks start your room thread, join it with test
+//! clients (a mailbox the test reads, like the post's `Client.loop/2`
+//! without the printing), and compare what each client receives with what
+//! the exercise asks for. A failure says which requirement failed:
+//! "after Ann asks /who, Ann should receive "In the room: Ann" but got ...".
+//!
+//! Nothing here sleeps to let the room catch up. A check waits on a
+//! channel for at most [`PATIENCE`] (a bound on failure: a correct room
+//! answers at once), and gives up at once if the room thread stopped,
+//! saying why (usually a `todo!()` still in place).
+//!
+//! To check that something did *not* happen, [`TestRoom::settle`] sends
+//! the room a join it must refuse and waits for the refusal. A room
+//! handles its mailbox in order, so by then everything it did for earlier
+//! messages has been delivered, and an empty mailbox means "nothing".
+
+#![allow(dead_code)] // each exercise's checks use a different part of this
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Arc, OnceLock};
+use std::thread;
+use std::time::Duration;
+
+use chatroom::{ClientPid, Mailbox, Pid, ToClient};
+use crossbeam_channel::{select, Receiver};
+
+/// The longest a check waits for something that should come at once.
+pub const PATIENCE: Duration = Duration::from_secs(10);
+
+/// A name no room accepts (it has a space and a `!`): the probe that
+/// `settle` joins with.
+const PROBE_NAME: &str = "not a name!";
+
+/// What the kit needs from an exercise's `ToRoom`: how to join and how to
+/// say something. Each test file implements it in two lines.
+pub trait Chat: Send + Sized + 'static {
+    fn join(client: ClientPid, username: String) -> Self;
+    fn say(from: ClientPid, text: String) -> Self;
+}
+
+/// Why the room thread stopped, once it has.
+#[derive(Clone)]
+struct Watch {
+    /// Disconnects when the room thread ends, however it ends.
+    ended: Receiver<()>,
+    why: Arc<OnceLock<String>>,
+}
+
+impl Watch {
+    /// Why the room stopped. Called once the room is known to be stopping,
+    /// so the wait is short; the bound only guards against a kit bug.
+    fn why(&self) -> String {
+        let _ = self.ended.recv_timeout(PATIENCE);
+        match self.why.get() {
+            Some(why) => why.clone(),
+            None => "it stopped without saying why".into(),
+        }
+    }
+}
+
+fn panic_text(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        text.to_string()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic without a message".into()
+    }
+}
+
+/// How a check describes what a client got, in a failure message.
+pub fn describe(message: &ToClient) -> String {
+    match message {
+        ToClient::Message(line) => format!("the line {:?}", line.text()),
+        ToClient::Error(reason) => format!("the error {reason:?}"),
+        ToClient::Joined { room, username } => {
+            format!("a Joined reply (joined {room} as {username})")
+        }
+        ToClient::Left { room } => format!("a Left reply (left {room})"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Your room, running in its own thread, as the checks see it.
+pub struct TestRoom<M> {
+    pid: Pid<M>,
+    watch: Watch,
+}
+
+// By hand: a derive would ask for `M: Clone`, and messages are not cloned.
+impl<M> Clone for TestRoom<M> {
+    fn clone(&self) -> Self {
+        TestRoom {
+            pid: self.pid.clone(),
+            watch: self.watch.clone(),
+        }
+    }
+}
+
+impl<M: Chat> TestRoom<M> {
+    /// Spawns `room_loop` in a thread, as the post's `Server.start` spawns
+    /// `loop`. A panic in the room is caught so that checks can say what
+    /// it was instead of waiting for lines that will never come.
+    pub fn start(room_loop: impl FnOnce(Mailbox<M>) + Send + 'static) -> Self {
+        let (pid, mailbox) = Pid::new_mailbox(256);
+        let (alive, ended) = crossbeam_channel::bounded::<()>(0);
+        let why = Arc::new(OnceLock::new());
+        let room_why = Arc::clone(&why);
+        thread::Builder::new()
+            .name("your room".into())
+            .spawn(move || {
+                let outcome = panic::catch_unwind(AssertUnwindSafe(move || room_loop(mailbox)));
+                let _ = room_why.set(match outcome {
+                    Ok(()) => "its loop returned while clients were still in the room".into(),
+                    Err(payload) => format!("it panicked: {}", panic_text(&*payload)),
+                });
+                drop(alive); // now `ended` disconnects, and `why` is set
+            })
+            .expect("could not start the room thread");
+        TestRoom {
+            pid,
+            watch: Watch { ended, why },
+        }
+    }
+
+    /// Sends the room `message`; `what` says what it is, for the failure
+    /// message if the room has stopped.
+    #[track_caller]
+    pub fn send(&self, what: &str, message: M) {
+        if self.pid.send(message).is_err() {
+            panic!(
+                "{what}, but the room thread had already stopped: {}",
+                self.watch.why()
+            );
+        }
+    }
+
+    /// A client that has not joined: its mailbox, and a pid to send as.
+    pub fn stranger(&self, name: &str) -> TestClient<M> {
+        let (pid, mailbox) = Pid::new_mailbox(256);
+        TestClient {
+            name: name.to_string(),
+            pid,
+            mailbox,
+            room: self.clone(),
+        }
+    }
+
+    /// Joins as `name` and waits for the room's `Joined` reply.
+    #[track_caller]
+    pub fn join(&self, name: &str) -> TestClient<M> {
+        let client = self.stranger(name);
+        self.send(
+            &format!("{name} joins"),
+            M::join(client.pid(), name.to_string()),
+        );
+        client.expect_joined(&format!("after {name} joins"));
+        client
+    }
+
+    /// Joins everyone in `names`, in order, checking that the members
+    /// already there are told of each newcomer (the seed's rule). Start a
+    /// check with this, and every mailbox is empty afterwards.
+    #[track_caller]
+    pub fn join_all<const N: usize>(&self, names: [&str; N]) -> [TestClient<M>; N] {
+        let mut members: Vec<TestClient<M>> = Vec::new();
+        for name in names {
+            let newcomer = self.join(name);
+            for member in &members {
+                member.expect_line(
+                    &format!("after {name} joins"),
+                    &format!("{name} has joined the room"),
+                );
+            }
+            members.push(newcomer);
+        }
+        match members.try_into() {
+            Ok(members) => members,
+            Err(_) => unreachable!("one client per name"),
+        }
+    }
+
+    /// Waits until the room has handled every message sent to it so far.
+    /// It joins with a name the room must refuse, and waits for the
+    /// refusal: the room works through its mailbox in order.
+    #[track_caller]
+    pub fn settle(&self) {
+        let (probe, answers) = Pid::new_mailbox(16);
+        self.send(
+            "checking that nothing else happened",
+            M::join(probe, PROBE_NAME.into()),
+        );
+        let should = format!(
+            "the room should refuse a join as {PROBE_NAME:?} (not a valid name) with an error"
+        );
+        select! {
+            recv(answers) -> answer => match answer {
+                Ok(ToClient::Error(_)) => {}
+                Ok(other) => panic!("{should}, but it sent {}", describe(&other)),
+                Err(_) => panic!("{should}, but it sent nothing and forgot the client"),
+            },
+            recv(self.watch.ended) -> _ => {
+                panic!("{should}, but the room thread stopped: {}", self.watch.why())
+            }
+            default(PATIENCE) => panic!("{should}; nothing came within {PATIENCE:?}"),
+        }
+    }
+}
+
+/// A test client: a mailbox the check reads, and the room it talks to.
+pub struct TestClient<M> {
+    name: String,
+    pid: ClientPid,
+    mailbox: Mailbox<ToClient>,
+    room: TestRoom<M>,
+}
+
+impl<M: Chat> TestClient<M> {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// This client's pid, to put in a message as `from`.
+    pub fn pid(&self) -> ClientPid {
+        self.pid.clone()
+    }
+
+    /// Sends the room a message built from this client's pid.
+    #[track_caller]
+    pub fn send(&self, what: &str, message: M) {
+        self.room.send(what, message);
+    }
+
+    /// `Client.post_message(client, room, text)`.
+    #[track_caller]
+    pub fn say(&self, text: &str) {
+        let what = format!("{} says {text:?}", self.name);
+        self.room.send(&what, M::say(self.pid(), text.to_string()));
+    }
+
+    /// Says `text` and checks that everyone in `room` (the speaker too,
+    /// as in the post) hears "NAME says: TEXT".
+    #[track_caller]
+    pub fn say_to_all(&self, text: &str, room: &[&TestClient<M>]) {
+        self.say(text);
+        let line = format!("{} says: {text}", self.name);
+        let after = format!("after {} says {text:?}", self.name);
+        for member in room {
+            member.expect_line(&after, &line);
+        }
+    }
+
+    /// The next thing this client receives. `after` and `should` make the
+    /// failure message: "{after}, {name} should receive {should}, but ...".
+    #[track_caller]
+    pub fn next(&self, after: &str, should: &str) -> ToClient {
+        let name = &self.name;
+        select! {
+            recv(self.mailbox) -> message => {
+                message.expect("the client holds its own pid, so its mailbox stays open")
+            }
+            recv(self.room.watch.ended) -> _ => {
+                // Whatever the room sent before it stopped comes first.
+                match self.mailbox.try_recv() {
+                    Ok(message) => message,
+                    Err(_) => panic!(
+                        "{after}, {name} should receive {should}, but the room thread stopped: {}",
+                        self.room.watch.why()
+                    ),
+                }
+            }
+            default(PATIENCE) => panic!(
+                "{after}, {name} should receive {should}, but nothing came within {PATIENCE:?}"
+            ),
+        }
+    }
+
+    /// Expects the line `text`, exactly.
+    #[track_caller]
+    pub fn expect_line(&self, after: &str, text: &str) {
+        let should = format!("{text:?}");
+        match self.next(after, &should) {
+            ToClient::Message(line) if line.text() == text => {}
+            other => panic!(
+                "{after}, {} should receive {should}, but got {}",
+                self.name,
+                describe(&other)
+            ),
+        }
+    }
+
+    /// Expects a `ToClient::Error` whose text contains `mentioning`
+    /// (ignoring case); returns the text.
+    #[track_caller]
+    pub fn expect_error(&self, after: &str, mentioning: &str) -> String {
+        let should = format!("an error (ToClient::Error) mentioning {mentioning:?}");
+        self.expect_error_that(after, &should, |reason| {
+            reason.to_lowercase().contains(&mentioning.to_lowercase())
+        })
+    }
+
+    /// Expects a `ToClient::Error`, whatever it says; returns its text.
+    #[track_caller]
+    pub fn expect_some_error(&self, after: &str) -> String {
+        self.expect_error_that(after, "an error (ToClient::Error)", |_| true)
+    }
+
+    #[track_caller]
+    fn expect_error_that(&self, after: &str, should: &str, ok: impl Fn(&str) -> bool) -> String {
+        match self.next(after, should) {
+            ToClient::Error(reason) if ok(&reason) => reason,
+            other => panic!(
+                "{after}, {} should receive {should}, but got {}",
+                self.name,
+                describe(&other)
+            ),
+        }
+    }
+
+    /// Expects the room's `Joined` reply.
+    #[track_caller]
+    pub fn expect_joined(&self, after: &str) {
+        let should = "a Joined reply";
+        match self.next(after, should) {
+            ToClient::Joined { .. } => {}
+            other => panic!(
+                "{after}, {} should receive {should}, but got {}",
+                self.name,
+                describe(&other)
+            ),
+        }
+    }
+
+    /// Expects the room's `Left` reply.
+    #[track_caller]
+    pub fn expect_left(&self, after: &str) {
+        let should = "a Left reply (ToClient::Left)";
+        match self.next(after, should) {
+            ToClient::Left { .. } => {}
+            other => panic!(
+                "{after}, {} should receive {should}, but got {}",
+                self.name,
+                describe(&other)
+            ),
+        }
+    }
+
+    /// Expects that the room has sent this client nothing more (so far).
+    #[track_caller]
+    pub fn expect_nothing(&self, after: &str) {
+        self.room.settle();
+        if let Ok(message) = self.mailbox.try_recv() {
+            panic!(
+                "{after}, {} should receive nothing more, but got {}",
+                self.name,
+                describe(&message)
+            );
+        }
+    }
+}
