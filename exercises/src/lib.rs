@@ -25,6 +25,9 @@
 //! | exercise                  | level       | adds                                  |
 //! |---------------------------|-------------|---------------------------------------|
 //! | [`ex01_who`]              | warm-up     | `/who`: who is in the room            |
+//! | [`ex02_leave`]            | warm-up     | leaving, announced to the others      |
+//! | [`ex03_whisper`]          | easy        | `/whisper NAME TEXT`                  |
+//! | [`ex04_counter`]          | easy        | a message counter per member          |
 
 // In a starter, a `todo!()` leaves its arguments unused, and what is given
 // for you to use (a field, a helper, an import) is not used yet. The
@@ -38,3 +41,9 @@ pub mod given;
 
 #[cfg_attr(feature = "solutions", path = "../solutions/ex01_who.rs")]
 pub mod ex01_who;
+#[cfg_attr(feature = "solutions", path = "../solutions/ex02_leave.rs")]
+pub mod ex02_leave;
+#[cfg_attr(feature = "solutions", path = "../solutions/ex03_whisper.rs")]
+pub mod ex03_whisper;
+#[cfg_attr(feature = "solutions", path = "../solutions/ex04_counter.rs")]
+pub mod ex04_counter;
