@@ -28,6 +28,9 @@
 //! | [`ex02_leave`]            | warm-up     | leaving, announced to the others      |
 //! | [`ex03_whisper`]          | easy        | `/whisper NAME TEXT`                  |
 //! | [`ex04_counter`]          | easy        | a message counter per member          |
+//! | [`ex05_topic`]            | easy–medium | a room topic, told to newcomers       |
+//! | [`ex06_rename`]           | medium      | `/nick NEW`: renaming                 |
+//! | [`ex07_history`]          | medium      | the last K lines for late joiners     |
 
 // In a starter, a `todo!()` leaves its arguments unused, and what is given
 // for you to use (a field, a helper, an import) is not used yet. The
@@ -47,3 +50,9 @@ pub mod ex02_leave;
 pub mod ex03_whisper;
 #[cfg_attr(feature = "solutions", path = "../solutions/ex04_counter.rs")]
 pub mod ex04_counter;
+#[cfg_attr(feature = "solutions", path = "../solutions/ex05_topic.rs")]
+pub mod ex05_topic;
+#[cfg_attr(feature = "solutions", path = "../solutions/ex06_rename.rs")]
+pub mod ex06_rename;
+#[cfg_attr(feature = "solutions", path = "../solutions/ex07_history.rs")]
+pub mod ex07_history;

@@ -1,0 +1,134 @@
+//! # Exercise 7 (medium): history for late joiners (reference solution)
+//!
+//! The reference solution: the starter `src/ex07_history.rs` with its
+//! `todo!()`s done. Read it after your own attempt passes the checks.
+//!
+//! Teaches: bounded state. A room that remembered every line would grow
+//! without end; this one keeps the last `keep` lines in a queue, dropping
+//! the oldest as a new one comes, and replays them to each newcomer. In
+//! the post's terms, `Server.loop/1` would carry `loop(clients, history)`
+//! and its `:join` clause would send the history to the new pid.
+//!
+//! Build: `room_loop(mailbox, keep)` runs a room that remembers the last
+//! `keep` lines said ("NAME says: TEXT"; join notices are not history).
+//!
+//! * A newcomer receives, right after the `Joined` reply and before
+//!   anything else, the remembered lines, oldest first, each once.
+//! * No more than `keep` lines are ever held (with `keep` = 0, none).
+//! * Members already in the room are not sent the history again.
+//!
+//! Check: `cargo test -p exercises --test ex07_history`
+//! Page:  `book/src/exercises/ex07-history.md` (hints there).
+
+use std::collections::VecDeque;
+
+use chatroom::username::validate_username;
+use chatroom::{ClientPid, Line, Mailbox, ToClient};
+
+use crate::given::{refuse, welcome};
+
+/// What this room receives: the post's two messages, nothing new.
+pub enum ToRoom {
+    /// `{sender, :join, username}`: now also replays the history.
+    Join { client: ClientPid, username: String },
+    /// `{sender, :message, message}`: now also remembered.
+    Message { from: ClientPid, text: String },
+}
+
+/// The post's `loop(clients)`, now `loop(clients, history)`; the thread
+/// that runs it owns `room`.
+pub fn room_loop(mailbox: Mailbox<ToRoom>, keep: usize) {
+    let mut room = Room {
+        members: Vec::new(),
+        history: VecDeque::with_capacity(keep),
+        keep,
+    };
+    for message in mailbox {
+        match message {
+            ToRoom::Join { client, username } => room.join(client, username),
+            ToRoom::Message { from, text } => room.message(from, text),
+        }
+    }
+}
+
+/// The post's `{pid, username}`.
+struct Member {
+    pid: ClientPid,
+    username: String,
+}
+
+// ANCHOR: room
+struct Room {
+    /// Oldest first: a newcomer is pushed at the end.
+    members: Vec<Member>,
+    /// The last lines said, oldest at the front. A `Line` is shared (an
+    /// `Arc`), so remembering one costs a pointer, not a copy of the text.
+    history: VecDeque<Line>,
+    /// The most lines `history` may hold.
+    keep: usize,
+}
+// ANCHOR_END: room
+
+impl Room {
+    // ANCHOR: history
+    /// Remember `line`, forgetting the oldest if `keep` are held already.
+    fn remember(&mut self, line: Line) {
+        if self.keep == 0 {
+            return;
+        }
+        if self.history.len() == self.keep {
+            self.history.pop_front(); // the oldest goes, so the queue never grows
+        }
+        self.history.push_back(line);
+    }
+
+    /// Send `to` every remembered line, oldest first.
+    fn replay_history(&self, to: &ClientPid) {
+        for line in &self.history {
+            // A clone of a `Line` is a new pointer to the same text.
+            let _ = to.send(ToClient::Message(line.clone()));
+        }
+    }
+    // ANCHOR_END: history
+
+    // The seed's room, given: join and message (now with history), and
+    // broadcast.
+
+    // ANCHOR: join
+    /// `{sender, :join, username}`: tell the others, then add the newcomer
+    /// and replay the history to it. An invalid or taken name is refused.
+    fn join(&mut self, client: ClientPid, username: String) {
+        if let Err(reason) = validate_username(&username) {
+            return refuse(&client, reason);
+        }
+        if self.members.iter().any(|m| m.username == username) {
+            return refuse(&client, format!("the name {username} is taken"));
+        }
+        self.broadcast(Line::new(format!("{username} has joined the room")));
+        welcome(&client, &username);
+        self.replay_history(&client);
+        self.members.push(Member {
+            pid: client,
+            username,
+        });
+    }
+
+    /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
+    /// sender included, and remembered for later joiners.
+    fn message(&mut self, from: ClientPid, text: String) {
+        let Some(sender) = self.members.iter().find(|m| m.pid == from) else {
+            return refuse(&from, "join the room first");
+        };
+        let line = Line::new(format!("{} says: {text}", sender.username));
+        self.remember(line.clone());
+        self.broadcast(line);
+    }
+    // ANCHOR_END: join
+
+    /// `broadcast(message, clients)`: one shared `Line` for every member.
+    fn broadcast(&self, line: Line) {
+        for member in &self.members {
+            let _ = member.pid.send(ToClient::Message(line.clone()));
+        }
+    }
+}

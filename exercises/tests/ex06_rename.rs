@@ -1,0 +1,136 @@
+//! Checks for exercise 6, renaming (`src/ex06_rename.rs`). Run them with
+//! `cargo test -p exercises --test ex06_rename`.
+
+mod support;
+
+use exercises::ex06_rename::{room_loop, ToRoom};
+use support::{Chat, TestClient, TestRoom};
+
+impl Chat for ToRoom {
+    fn join(client: chatroom::ClientPid, username: String) -> Self {
+        ToRoom::Join { client, username }
+    }
+    fn say(from: chatroom::ClientPid, text: String) -> Self {
+        ToRoom::Message { from, text }
+    }
+}
+
+/// `/nick NEW_NAME`, typed by `who`.
+fn rename(who: &TestClient<ToRoom>, new_name: &str) {
+    who.send(
+        &format!("{} asks to be called {new_name:?}", who.name()),
+        ToRoom::Rename {
+            from: who.pid(),
+            new_name: new_name.into(),
+        },
+    );
+}
+
+#[test]
+fn everyone_is_told_the_new_name() {
+    let room = TestRoom::start(room_loop);
+    let [ann, bob] = room.join_all(["Ann", "Bob"]);
+    rename(&ann, "Annie");
+    let after = "after Ann renames herself Annie";
+    bob.expect_line(after, "Ann is now known as Annie");
+    ann.expect_line(after, "Ann is now known as Annie");
+}
+
+#[test]
+fn later_lines_use_the_new_name() {
+    let room = TestRoom::start(room_loop);
+    let [ann, bob] = room.join_all(["Ann", "Bob"]);
+    rename(&ann, "Annie");
+    bob.expect_line(
+        "after Ann renames herself Annie",
+        "Ann is now known as Annie",
+    );
+    ann.expect_line(
+        "after Ann renames herself Annie",
+        "Ann is now known as Annie",
+    );
+    ann.say("hi, it's me");
+    bob.expect_line(
+        "after Ann renames herself Annie and says \"hi, it's me\"",
+        "Annie says: hi, it's me",
+    );
+}
+
+#[test]
+fn the_old_name_becomes_free_and_the_new_one_taken() {
+    let room = TestRoom::start(room_loop);
+    let [ann, bob] = room.join_all(["Ann", "Bob"]);
+    rename(&ann, "Annie");
+    bob.expect_line(
+        "after Ann renames herself Annie",
+        "Ann is now known as Annie",
+    );
+    let second_annie = room.stranger("Annie");
+    second_annie.send(
+        "someone else joins as Annie",
+        ToRoom::Join {
+            client: second_annie.pid(),
+            username: "Annie".into(),
+        },
+    );
+    second_annie.expect_error(
+        "after Ann renames herself Annie and someone else tries to join as Annie",
+        "taken",
+    );
+    let _new_ann = room.join("Ann");
+    bob.expect_line(
+        "after Ann renames herself Annie and someone else joins as Ann",
+        "Ann has joined the room",
+    );
+}
+
+#[test]
+fn another_members_name_is_refused() {
+    let room = TestRoom::start(room_loop);
+    let [ann, bob] = room.join_all(["Ann", "Bob"]);
+    rename(&ann, "Bob");
+    ann.expect_error(
+        "after Ann tries to rename herself Bob, who is here",
+        "taken",
+    );
+    bob.expect_nothing("after Ann's rename to Bob is refused");
+    ann.say("still Ann");
+    bob.expect_line(
+        "after Ann's rename to Bob is refused and she says \"still Ann\"",
+        "Ann says: still Ann",
+    );
+}
+
+#[test]
+fn an_invalid_name_is_refused() {
+    let room = TestRoom::start(room_loop);
+    let [ann, bob] = room.join_all(["Ann", "Bob"]);
+    // A name with spaces and a colon could forge a line from Bob.
+    rename(&ann, "Bob says: I quit");
+    ann.expect_some_error("after Ann tries to rename herself \"Bob says: I quit\"");
+    bob.expect_nothing("after Ann's rename to an invalid name is refused");
+    ann.say("ok");
+    bob.expect_line(
+        "after Ann's invalid rename is refused and she says \"ok\"",
+        "Ann says: ok",
+    );
+}
+
+#[test]
+fn renaming_to_the_same_name_is_refused() {
+    let room = TestRoom::start(room_loop);
+    let [ann, bob] = room.join_all(["Ann", "Bob"]);
+    rename(&ann, "Ann");
+    ann.expect_some_error("after Ann tries to rename herself Ann, the name she has");
+    bob.expect_nothing("after Ann's rename to her own name is refused");
+}
+
+#[test]
+fn a_client_that_never_joined_cannot_rename() {
+    let room = TestRoom::start(room_loop);
+    let [ann] = room.join_all(["Ann"]);
+    let stranger = room.stranger("Zed");
+    rename(&stranger, "Zoe");
+    stranger.expect_some_error("after Zed, who never joined, renames himself");
+    ann.expect_nothing("after Zed, who never joined, renames himself");
+}
