@@ -31,6 +31,7 @@
 //! | [`ex05_topic`]            | easy–medium | a room topic, told to newcomers       |
 //! | [`ex06_rename`]           | medium      | `/nick NEW`: renaming                 |
 //! | [`ex07_history`]          | medium      | the last K lines for late joiners     |
+//! | [`ex08_rate_limit`]       | medium–hard | at most N lines per time window       |
 
 // In a starter, a `todo!()` leaves its arguments unused, and what is given
 // for you to use (a field, a helper, an import) is not used yet. The
@@ -56,3 +57,5 @@ pub mod ex05_topic;
 pub mod ex06_rename;
 #[cfg_attr(feature = "solutions", path = "../solutions/ex07_history.rs")]
 pub mod ex07_history;
+#[cfg_attr(feature = "solutions", path = "../solutions/ex08_rate_limit.rs")]
+pub mod ex08_rate_limit;

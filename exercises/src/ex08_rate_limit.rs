@@ -1,0 +1,135 @@
+//! # Exercise 8 (medium–hard): a rate limit per member
+//!
+//! Teaches: time as data, and keeping a rule testable. One member posting
+//! as fast as they can would drown everyone else; the room refuses lines
+//! beyond `max_lines` in any window of length `per`, for each member
+//! separately. The rule lives in a `Limiter` that is told the time instead
+//! of reading the clock, so it can be checked with made-up times; only the
+//! room reads the clock. In the post's terms, `Server.loop/1` would keep
+//! each member's recent send times beside its pid, and check them in the
+//! `:message` clause before broadcasting.
+//!
+//! Build: two parts.
+//!
+//! * `Limiter::allow(now, limit)`: may a line be said at `now`? Yes if
+//!   fewer than `limit.max_lines` lines were accepted in the `limit.per`
+//!   before `now` (a line exactly `per` old no longer counts); then the
+//!   line counts from now on. A refused line does not count, so a member
+//!   who keeps trying is not locked out for longer. The window slides: it
+//!   is always the last `per`, not fixed blocks of time.
+//! * `Room::message`: a member's line within their limit is said to
+//!   everyone as before; a line over it is not said, and the sender gets a
+//!   `ToClient::Error` that starts "slow down". Each member has their own
+//!   limit. A client that is not a member gets an error, as before.
+//!
+//! Check: `cargo test -p exercises --test ex08_rate_limit`
+//! Page:  `book/src/exercises/ex08-rate-limit.md` (hints there).
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use chatroom::username::validate_username;
+use chatroom::{ClientPid, Line, Mailbox, ToClient};
+
+use crate::given::{refuse, welcome};
+
+// ANCHOR: limiter
+/// At most `max_lines` lines in any window of length `per`.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimit {
+    pub max_lines: usize,
+    pub per: Duration,
+}
+
+/// One member's recent lines, for their rate limit.
+#[derive(Debug, Default)]
+pub struct Limiter {
+    /// When each accepted line that may still count was said, oldest first.
+    accepted: VecDeque<Instant>,
+}
+
+impl Limiter {
+    pub fn new() -> Limiter {
+        Limiter::default()
+    }
+
+    /// May a line be said at `now`, under `limit`? If so, it now counts.
+    pub fn allow(&mut self, now: Instant, limit: RateLimit) -> bool {
+        todo!("ex08: forget lines older than the window, then decide")
+    }
+}
+// ANCHOR_END: limiter
+
+/// What this room receives: the post's two messages, nothing new.
+pub enum ToRoom {
+    /// `{sender, :join, username}`
+    Join { client: ClientPid, username: String },
+    /// `{sender, :message, message}`: now limited.
+    Message { from: ClientPid, text: String },
+}
+
+/// The post's `loop(clients)`; the thread that runs it owns `room`.
+pub fn room_loop(mailbox: Mailbox<ToRoom>, limit: RateLimit) {
+    let mut room = Room {
+        members: Vec::new(),
+        limit,
+    };
+    for message in mailbox {
+        match message {
+            ToRoom::Join { client, username } => room.join(client, username),
+            ToRoom::Message { from, text } => room.message(from, text),
+        }
+    }
+}
+
+/// The post's `{pid, username}`, with the member's limiter.
+struct Member {
+    pid: ClientPid,
+    username: String,
+    limiter: Limiter,
+}
+
+struct Room {
+    /// Oldest first: a newcomer is pushed at the end.
+    members: Vec<Member>,
+    limit: RateLimit,
+}
+
+impl Room {
+    // ANCHOR: message
+    /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
+    /// sender included, if the sender is within their limit; otherwise an
+    /// error starting "slow down" to the sender alone.
+    fn message(&mut self, from: ClientPid, text: String) {
+        todo!("ex08: check the sender's limiter with the time now, then say or refuse")
+    }
+    // ANCHOR_END: message
+
+    // The seed's room, given: join and broadcast.
+
+    /// `{sender, :join, username}`: tell the others, then add the newcomer.
+    /// An invalid or taken name is refused.
+    fn join(&mut self, client: ClientPid, username: String) {
+        if let Err(reason) = validate_username(&username) {
+            return refuse(&client, reason);
+        }
+        if self.members.iter().any(|m| m.username == username) {
+            return refuse(&client, format!("the name {username} is taken"));
+        }
+        self.broadcast(&format!("{username} has joined the room"));
+        welcome(&client, &username);
+        self.members.push(Member {
+            pid: client,
+            username,
+            limiter: Limiter::new(),
+        });
+    }
+
+    /// `broadcast(message, clients)`: one shared `Line` for every member.
+    fn broadcast(&self, text: &str) {
+        let line = Line::new(text);
+        for member in &self.members {
+            let _ = member.pid.send(ToClient::Message(line.clone()));
+        }
+    }
+}
