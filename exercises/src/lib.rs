@@ -32,6 +32,7 @@
 //! | [`ex06_rename`]           | medium      | `/nick NEW`: renaming                 |
 //! | [`ex07_history`]          | medium      | the last K lines for late joiners     |
 //! | [`ex08_rate_limit`]       | medium–hard | at most N lines per time window       |
+//! | [`ex09_rooms`]            | hard        | a client that moves between rooms     |
 
 // In a starter, a `todo!()` leaves its arguments unused, and what is given
 // for you to use (a field, a helper, an import) is not used yet. The
@@ -59,3 +60,5 @@ pub mod ex06_rename;
 pub mod ex07_history;
 #[cfg_attr(feature = "solutions", path = "../solutions/ex08_rate_limit.rs")]
 pub mod ex08_rate_limit;
+#[cfg_attr(feature = "solutions", path = "../solutions/ex09_rooms.rs")]
+pub mod ex09_rooms;
