@@ -23,20 +23,34 @@ fn sorted(mut lines: Vec<String>) -> Vec<String> {
     lines
 }
 
-/// Posts a last line and waits for it: every line caused before it has then
-/// been printed, since each client prints its mailbox in order. This is how
-/// a test knows that something did *not* happen without sleeping.
-fn flush(terminal: &Terminal, marker_client: &Client, room: &chatroom::RoomPid) -> Vec<String> {
+/// Posts a last line from `marker_client` and waits until every client in
+/// `members` has printed it: every line caused before it has then been
+/// printed, since each client prints its mailbox in order. This is how a
+/// test knows that something did *not* happen without sleeping. Returns
+/// the other lines printed meanwhile.
+fn flush(
+    terminal: &Terminal,
+    marker_client: &Client,
+    members: &[&str],
+    room: &chatroom::RoomPid,
+) -> Vec<String> {
     Client::post_message(marker_client, room, "--flush--").unwrap();
+    let marker = format!("{} says: --flush--", marker_client.username());
+    let mut waiting: Vec<String> = members
+        .iter()
+        .map(|member| format!("{member}'s client: {marker}"))
+        .collect();
     let mut seen = Vec::new();
-    let me = marker_client.username();
-    loop {
-        let line = terminal.next_line().expect("the flush line never came");
-        if line == format!("{me}'s client: {me} says: --flush--") {
-            return seen;
+    while !waiting.is_empty() {
+        let line = terminal.next_line().expect("a flush line never came");
+        match waiting.iter().position(|w| *w == line) {
+            Some(index) => {
+                waiting.remove(index);
+            }
+            None => seen.push(line),
         }
-        seen.push(line);
     }
+    seen
 }
 
 #[test]
@@ -44,17 +58,14 @@ fn a_join_is_announced_to_the_others_and_not_to_the_joiner() {
     let room = Server::start();
     let (console, terminal) = Console::channel();
     let michael = Client::join_room_with(&room, "Michael", console.clone());
-    assert_eq!(flush(&terminal, &michael, &room), Vec::<String>::new());
+    assert_eq!(
+        flush(&terminal, &michael, &["Michael"], &room),
+        Vec::<String>::new()
+    );
 
     let mikey = Client::join_room_with(&room, "Mikey", console.clone());
     let _mick = Client::join_room_with(&room, "Mick", console);
-    // Mikey's flush: a line for Michael, Mikey and Mick each; Mikey's own
-    // comes last for Mikey, so everything Mikey was sent has been printed.
-    let before = flush(&terminal, &mikey, &room);
-    let before: Vec<_> = before
-        .into_iter()
-        .filter(|l| !l.contains("--flush--"))
-        .collect();
+    let before = flush(&terminal, &mikey, &["Michael", "Mikey", "Mick"], &room);
     assert_eq!(
         sorted(before),
         vec![
@@ -126,7 +137,10 @@ fn a_sender_the_room_does_not_know_gets_an_error_and_the_room_goes_on() {
         other => panic!("expected an error, got {other:?}"),
     }
     // The room is still there, and broadcast nothing for the stranger.
-    assert_eq!(flush(&terminal, &michael, &room), Vec::<String>::new());
+    assert_eq!(
+        flush(&terminal, &michael, &["Michael"], &room),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -140,7 +154,10 @@ fn a_taken_name_is_refused_and_the_first_owner_keeps_it() {
         printed,
         ["Michael's client: error: the name Michael is taken in chatroom"]
     );
-    assert_eq!(flush(&terminal, &michael, &room), Vec::<String>::new());
+    assert_eq!(
+        flush(&terminal, &michael, &["Michael"], &room),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
