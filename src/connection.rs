@@ -510,6 +510,8 @@ fn event_for(message: &ToClient) -> ServerEvent<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::collection;
+    use proptest::prelude::*;
 
     fn lines(input: &[u8], max: usize) -> Vec<Result<String, &'static str>> {
         let mut reader = BufReader::new(input);
@@ -527,6 +529,52 @@ mod tests {
                 }
                 LineRead::End => return out,
             }
+        }
+    }
+
+    /// A reader that hands out at most `chunk` bytes per read, as a
+    /// network does: a line can arrive in many pieces.
+    struct Chunked<'a> {
+        data: &'a [u8],
+        chunk: usize,
+    }
+
+    impl Read for Chunked<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.chunk.min(buf.len()).min(self.data.len());
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_in_any_pieces_splits_into_the_lines_sent(
+            lines in collection::vec(
+                collection::vec(any::<u8>().prop_filter("no newline", |b| *b != b'\n'), 0..30),
+                0..10,
+            ),
+            chunk in 1usize..7,
+            buffer in 1usize..16,
+        ) {
+            const MAX: usize = 20;
+            let input: Vec<u8> = lines.iter().flat_map(|l| l.iter().copied().chain([b'\n'])).collect();
+            let mut reader = BufReader::with_capacity(buffer, Chunked { data: &input, chunk });
+            let mut line = Vec::new();
+            for sent in &lines {
+                let result = read_line(&mut reader, &mut line, MAX).unwrap();
+                if sent.len() > MAX {
+                    // Refused, and never more than the limit plus one held.
+                    prop_assert!(matches!(result, LineRead::TooLong));
+                    prop_assert_eq!(line.len(), MAX + 1);
+                    return Ok(());
+                }
+                prop_assert!(matches!(result, LineRead::Line));
+                let expected = sent.strip_suffix(b"\r").unwrap_or(sent);
+                prop_assert_eq!(&line[..], expected);
+            }
+            prop_assert!(matches!(read_line(&mut reader, &mut line, MAX).unwrap(), LineRead::End));
         }
     }
 
