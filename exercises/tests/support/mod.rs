@@ -6,15 +6,14 @@
 //! the exercise asks for. A failure says which requirement failed:
 //! "after Ann asks /who, Ann should receive "In the room: Ann" but got ...".
 //!
-//! Nothing here sleeps to let the room catch up. A check waits on a
-//! channel for at most [`PATIENCE`] (a bound on failure: a correct room
-//! answers at once), and gives up at once if the room thread stopped,
-//! saying why (usually a `todo!()` still in place).
-//!
-//! To check that something did *not* happen, [`TestRoom::settle`] sends
-//! the room a join it must refuse and waits for the refusal. A room
+//! Nothing here sleeps to let the room catch up. [`TestRoom::settle`]
+//! sends the room a join it must refuse and waits for the refusal. A room
 //! handles its mailbox in order, so by then everything it did for earlier
-//! messages has been delivered, and an empty mailbox means "nothing".
+//! messages has been delivered: a mailbox that is still empty will stay
+//! so. That is how a check knows both that something did not happen and,
+//! without waiting, that an expected line is not coming. The one wait, for
+//! the refusal, is bounded by [`PATIENCE`] and ends at once if the room
+//! thread stopped, saying why (usually a `todo!()` still in place).
 
 #![allow(dead_code)] // each exercise's checks use a different part of this
 
@@ -188,24 +187,33 @@ impl<M: Chat> TestRoom<M> {
     /// refusal: the room works through its mailbox in order.
     #[track_caller]
     pub fn settle(&self) {
+        if let Err(why) = self.try_settle() {
+            panic!("checking that nothing else happened: {why}");
+        }
+    }
+
+    /// `settle`, saying what went wrong instead of panicking.
+    fn try_settle(&self) -> Result<(), String> {
         let (probe, answers) = Pid::new_mailbox(16);
-        self.send(
-            "checking that nothing else happened",
-            M::join(probe, PROBE_NAME.into()),
-        );
+        if self.pid.send(M::join(probe, PROBE_NAME.into())).is_err() {
+            return Err(format!(
+                "the room thread had already stopped: {}",
+                self.watch.why()
+            ));
+        }
         let should = format!(
             "the room should refuse a join as {PROBE_NAME:?} (not a valid name) with an error"
         );
         select! {
             recv(answers) -> answer => match answer {
-                Ok(ToClient::Error(_)) => {}
-                Ok(other) => panic!("{should}, but it sent {}", describe(&other)),
-                Err(_) => panic!("{should}, but it sent nothing and forgot the client"),
+                Ok(ToClient::Error(_)) => Ok(()),
+                Ok(other) => Err(format!("{should}, but it sent {}", describe(&other))),
+                Err(_) => Err(format!("{should}, but it sent nothing and forgot the client")),
             },
             recv(self.watch.ended) -> _ => {
-                panic!("{should}, but the room thread stopped: {}", self.watch.why())
+                Err(format!("the room thread stopped: {}", self.watch.why()))
             }
-            default(PATIENCE) => panic!("{should}; nothing came within {PATIENCE:?}"),
+            default(PATIENCE) => Err(format!("{should}; nothing came within {PATIENCE:?}")),
         }
     }
 }
@@ -255,26 +263,28 @@ impl<M: Chat> TestClient<M> {
 
     /// The next thing this client receives. `after` and `should` make the
     /// failure message: "{after}, {name} should receive {should}, but ...".
+    ///
+    /// Everything a check expects is caused by messages it already sent
+    /// the room. So if nothing is here yet, let the room handle all of
+    /// them (`settle`): what it sends for them is then delivered, and if
+    /// there is still nothing, nothing is coming. No waiting on a clock.
     #[track_caller]
     pub fn next(&self, after: &str, should: &str) -> ToClient {
+        if let Ok(message) = self.mailbox.try_recv() {
+            return message;
+        }
+        let settled = self.room.try_settle();
+        // Look again, even if the room stopped: what it sent first counts.
+        if let Ok(message) = self.mailbox.try_recv() {
+            return message;
+        }
         let name = &self.name;
-        select! {
-            recv(self.mailbox) -> message => {
-                message.expect("the client holds its own pid, so its mailbox stays open")
-            }
-            recv(self.room.watch.ended) -> _ => {
-                // Whatever the room sent before it stopped comes first.
-                match self.mailbox.try_recv() {
-                    Ok(message) => message,
-                    Err(_) => panic!(
-                        "{after}, {name} should receive {should}, but the room thread stopped: {}",
-                        self.room.watch.why()
-                    ),
-                }
-            }
-            default(PATIENCE) => panic!(
-                "{after}, {name} should receive {should}, but nothing came within {PATIENCE:?}"
+        match settled {
+            Ok(()) => panic!(
+                "{after}, {name} should receive {should}, but got nothing \
+                 (the room had handled every message sent to it)"
             ),
+            Err(why) => panic!("{after}, {name} should receive {should}, but {why}"),
         }
     }
 
