@@ -1,5 +1,9 @@
 //! Checks for exercise 2, leaving (`src/ex02_leave.rs`). Run them with
 //! `cargo test -p exercises --test ex02_leave`.
+//!
+//! Like the post's IEx sessions, each check joins clients and watches what
+//! each receives, here from its mailbox: who is told of a leave, and that
+//! the leaver hears nothing more.
 
 mod support;
 

@@ -1,5 +1,9 @@
 //! Checks for exercise 3, whispers (`src/ex03_whisper.rs`). Run them with
 //! `cargo test -p exercises --test ex03_whisper`.
+//!
+//! Like the post's IEx sessions, each check joins clients and watches what
+//! each receives, here from its mailbox: a whisper reaches one client, and
+//! the others receive nothing.
 
 mod support;
 

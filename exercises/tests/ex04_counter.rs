@@ -1,5 +1,8 @@
 //! Checks for exercise 4, counting lines (`src/ex04_counter.rs`). Run them
 //! with `cargo test -p exercises --test ex04_counter`.
+//!
+//! Like the post's IEx sessions, each check joins clients, has them say
+//! lines, and reads what each receives from its mailbox.
 
 mod support;
 

@@ -1,5 +1,9 @@
 //! Checks for exercise 5, the topic (`src/ex05_topic.rs`). Run them with
 //! `cargo test -p exercises --test ex05_topic`.
+//!
+//! Like the post's IEx sessions, each check joins clients and watches what
+//! each receives, here from its mailbox, including what a newcomer is
+//! told first.
 
 mod support;
 

@@ -1,5 +1,8 @@
 //! Checks for exercise 6, renaming (`src/ex06_rename.rs`). Run them with
 //! `cargo test -p exercises --test ex06_rename`.
+//!
+//! Like the post's IEx sessions, each check joins clients and watches what
+//! each receives, here from its mailbox, before and after a rename.
 
 mod support;
 
