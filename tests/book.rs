@@ -255,6 +255,7 @@ fn every_transcript_in_the_book_is_checked_against_a_real_run() {
 fn every_included_rust_file_is_compiled_by_cargo() {
     let root = root();
     let lib = fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let exercises = fs::read_to_string(root.join("exercises/src/lib.rs")).unwrap();
     for include in includes() {
         if include.file.extension() != Some(OsStr::new("rs")) {
             continue;
@@ -266,6 +267,10 @@ fn every_included_rust_file_is_compiled_by_cargo() {
             // cargo builds every file in examples/ as an example.
             "examples" => true,
             "src" => stem == "lib" || stem == "main" || lib.contains(&format!("mod {stem};")),
+            // The exercises package: its starters always, its solutions with
+            // --features solutions (.ci/check-exercises builds both).
+            "exercises/src" => exercises.contains(&format!("mod {stem};")),
+            "exercises/solutions" => exercises.contains(&format!("\"../solutions/{stem}.rs\"")),
             _ => false,
         };
         assert!(
