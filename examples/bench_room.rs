@@ -226,6 +226,19 @@ fn run(clients: usize, messages: usize, posters: usize) -> Result<String, String
 
 /// A client that counts: "says" lines, and anything unexpected. It runs
 /// until the room ends (so an extra line would be counted, not missed).
+/// Counts one line a client received.
+fn count(got: &mut Received, line: &chatroom::Line, expected: u64) {
+    let text = line.text();
+    if text.ends_with(SAYS_SUFFIX) {
+        got.says += 1;
+        if got.says == expected {
+            got.done = Some(Instant::now());
+        }
+    } else if !text.ends_with(" has joined the room") {
+        got.other += 1;
+    }
+}
+
 fn receive(
     mailbox: chatroom::Mailbox<ToClient>,
     expected: u64,
@@ -238,15 +251,10 @@ fn receive(
     };
     for message in mailbox {
         match message {
-            ToClient::Message(line) => {
-                let text = line.text();
-                if text.ends_with(SAYS_SUFFIX) {
-                    got.says += 1;
-                    if got.says == expected {
-                        got.done = Some(Instant::now());
-                    }
-                } else if !text.ends_with(" has joined the room") {
-                    got.other += 1;
+            ToClient::Message(line) => count(&mut got, &line, expected),
+            ToClient::Lines(lines) => {
+                for line in lines.iter() {
+                    count(&mut got, line, expected);
                 }
             }
             ToClient::Joined { .. } => {

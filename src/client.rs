@@ -183,6 +183,11 @@ fn client_loop(mailbox: Mailbox<ToClient>, username: String, console: Console) {
             ToClient::Message(line) => {
                 console.print(format!("{username}'s client: {}", line.text()))
             }
+            ToClient::Lines(lines) => {
+                for line in lines.iter() {
+                    console.print(format!("{username}'s client: {}", line.text()));
+                }
+            }
             // The post's client prints nothing when it joins; neither do we.
             ToClient::Joined { .. } => {}
             ToClient::Error(reason) => {

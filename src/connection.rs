@@ -459,14 +459,17 @@ fn write_message(out: &mut impl Write, mode: WireMode, message: &ToClient) -> io
     match (mode, message) {
         // The shared, serialised-once bytes: no work per receiver.
         (WireMode::Json, ToClient::Message(line)) => out.write_all(line.json()),
+        (WireMode::Json, ToClient::Lines(lines)) => {
+            lines.iter().try_for_each(|line| out.write_all(line.json()))
+        }
         // `Process.exit(connection, reason)`: crash, as asked. The guard in
         // `write_loop` still closes the socket, so the reader ends too.
         (_, ToClient::Exit { reason }) => panic!("{reason}"),
         (WireMode::Json, other) => out.write_all(&event_for(other).to_line()),
-        (WireMode::Text, ToClient::Message(line)) => {
-            out.write_all(line.text().as_bytes())?;
-            out.write_all(b"\n")
-        }
+        (WireMode::Text, ToClient::Message(line)) => writeln!(out, "{}", line.text()),
+        (WireMode::Text, ToClient::Lines(lines)) => lines
+            .iter()
+            .try_for_each(|line| writeln!(out, "{}", line.text())),
         (WireMode::Text, ToClient::Joined { room, username }) => {
             writeln!(out, "* you joined {room} as {username}")
         }
@@ -484,9 +487,9 @@ fn write_message(out: &mut impl Write, mode: WireMode, message: &ToClient) -> io
 
 fn event_for(message: &ToClient) -> ServerEvent<'_> {
     match message {
-        ToClient::Message(line) => ServerEvent::Message {
-            text: line.text().into(),
-        },
+        ToClient::Message(_) | ToClient::Lines(_) => {
+            unreachable!("write_message writes lines itself")
+        }
         ToClient::Joined { room, username } => ServerEvent::Joined {
             room: room.as_ref().into(),
             username: username.into(),

@@ -88,15 +88,20 @@ impl Model {
     }
 }
 
+/// What a client saw, a batch of lines counting as its lines one by one.
 fn observe(mailbox: &Mailbox<ToClient>) -> Vec<Seen> {
     mailbox
         .try_iter()
-        .map(|message| match message {
-            ToClient::Message(line) => Seen::Line(line.text().to_string()),
-            ToClient::Joined { .. } => Seen::Joined,
-            ToClient::Error(_) => Seen::Refused,
-            ToClient::Left { .. } => Seen::Left,
-            ToClient::Closing(_) => Seen::Closing,
+        .flat_map(|message| match message {
+            ToClient::Message(line) => vec![Seen::Line(line.text().to_string())],
+            ToClient::Lines(lines) => lines
+                .iter()
+                .map(|l| Seen::Line(l.text().to_string()))
+                .collect(),
+            ToClient::Joined { .. } => vec![Seen::Joined],
+            ToClient::Error(_) => vec![Seen::Refused],
+            ToClient::Left { .. } => vec![Seen::Left],
+            ToClient::Closing(_) => vec![Seen::Closing],
             other => panic!("unexpected {other:?}"),
         })
         .collect()

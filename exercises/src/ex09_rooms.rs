@@ -123,6 +123,13 @@ impl MovingClient {
     fn print(&self, message: ToClient) {
         let text = match message {
             ToClient::Message(line) => line.text().to_string(),
+            // Several lines broadcast at once: each is printed on its own.
+            ToClient::Lines(lines) => {
+                for line in lines.iter() {
+                    self.print(ToClient::Message(line.clone()));
+                }
+                return;
+            }
             ToClient::Joined { room, .. } => format!("* you joined {room}"),
             ToClient::Left { room } => format!("* you left {room}"),
             ToClient::Error(reason) => format!("error: {reason}"),
