@@ -23,9 +23,10 @@ usage:
       --max-line-bytes N        longest line a client may send (default 65536)
       --idle-timeout-secs N     close connections silent this long before
                                 joining a room; 0 = never (default 60)
-      --max-connections N       (default 10000)
+      --max-connections N       (default 5000: two threads each)
       --max-rooms N             (default 1000)
-      --outbox N                lines queued per client (default 1024)
+      --outbox N                messages (a line or a batch of lines)
+                                queued per client (default 128)
       --slow-client-ms N        how long a full outbox may hold a broadcast
                                 before that client is dropped (default 2000)
 

@@ -23,7 +23,11 @@ use crate::message::{ClientPid, RoomPid, ToClient, ToRoom};
 use crate::process::{Mailbox, Pid};
 
 /// How many messages a client's mailbox holds before the room must wait.
-pub const CLIENT_MAILBOX_CAPACITY: usize = 1024;
+/// A message is one line or a batch of them (`ToClient::Lines`), so this
+/// holds thousands of lines when the room is busy. It is also memory: a
+/// bounded channel allocates all its slots when it is made, ~48 bytes
+/// each, so 1,024 would cost ~50 KB per client even while idle.
+pub const CLIENT_MAILBOX_CAPACITY: usize = 128;
 
 // ANCHOR: console
 /// Where a client prints its lines.

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 
+use crate::client::CLIENT_MAILBOX_CAPACITY;
 use crate::connection;
 use crate::message::{ClientPid, ToClient, ToRoom};
 use crate::process::ProcessId;
@@ -46,11 +47,19 @@ pub struct NodeConfig {
     /// `None` waits for ever. Once in a room a client may be silent.
     pub idle_timeout: Option<Duration>,
     /// The most connections at once; more are refused with an error.
+    /// Each connection is two threads, and each thread four memory maps;
+    /// Linux allows 65,530 maps per process by default, and past that a new
+    /// thread can fail in a way that aborts the whole process. 5,000
+    /// connections (10,000 threads, 40,000 maps, 10,000 file descriptors)
+    /// stay well inside, so the server refuses instead of crashing.
     pub max_connections: usize,
     /// The most rooms at once (a join to a new name creates a room).
     pub max_rooms: usize,
-    /// How many lines may wait for one connection's writer. Lines are
-    /// shared (`Line` is an `Arc`), so a waiting line costs a pointer.
+    /// How many messages may wait for one connection's writer; a message
+    /// is one line or a batch of lines, each a shared `Line` (a pointer).
+    /// The room waits for a full outbox, then drops its owner (see
+    /// `RoomConfig::slow_client_timeout`). Each outbox's slots are allocated
+    /// up front, so this is also memory per connection (~6 KB at 128).
     pub outbox_capacity: usize,
     /// For every room: its mailbox size and how long it waits for a slow
     /// member (also the socket write timeout).
@@ -65,9 +74,9 @@ impl Default for NodeConfig {
         NodeConfig {
             max_line_bytes: 64 * 1024,
             idle_timeout: Some(Duration::from_secs(60)),
-            max_connections: 10_000,
+            max_connections: 5_000,
             max_rooms: 1_000,
-            outbox_capacity: 1024,
+            outbox_capacity: CLIENT_MAILBOX_CAPACITY,
             room: RoomConfig::default(),
             shutdown_grace: Duration::from_millis(800),
         }
