@@ -2,13 +2,17 @@
 //!
 //! The book in `book/` shows no code or output typed by hand: every listing
 //! is an mdBook `{{#include file:anchor}}` of a file that compiles or runs,
-//! and every output is a transcript that `tests/examples.rs` compares with a
-//! real run. mdBook itself does not hold it to that: a missing file only
-//! logs an error, and a missing anchor silently includes nothing. So this
-//! test fails when
+//! and every output is a transcript that a test compares with a real run:
+//! an example's (`examples/transcripts/NAME.txt`, run by
+//! `tests/examples.rs`) or a terminal session's
+//! (`examples/transcripts/sessions/NAME.txt`, replayed by
+//! `tests/sessions.rs`). mdBook itself does not hold it to that: a missing
+//! file only logs an error, and a missing anchor silently includes nothing.
+//! So this test fails when
 //!
 //! * an included file moved or an anchor is missing or empty;
-//! * a transcript the book shows is not one `tests/examples.rs` checks;
+//! * a transcript the book shows is not one `tests/examples.rs` or
+//!   `tests/sessions.rs` checks;
 //! * a Rust, Elixir or IEx listing in the book is typed in, not included;
 //! * an included Rust file is not compiled by `cargo` (not a module of the
 //!   library, not an example);
@@ -211,12 +215,13 @@ fn a_broken_include_is_caught() {
     assert_eq!(problems_with(&found[2]), Vec::<String>::new(), "good one");
 }
 
-/// The names tests/examples.rs passes to `assert_example_matches_transcript`.
-fn examples_checked_against_real_runs() -> Vec<String> {
-    let tests = fs::read_to_string(root().join("tests/examples.rs")).unwrap();
-    let call = "assert_example_matches_transcript(\"";
+/// The names `tests/FILE` passes to `function("NAME")`: which transcripts
+/// that test file checks against real runs.
+fn names_checked_by(file: &str, function: &str) -> Vec<String> {
+    let tests = fs::read_to_string(root().join("tests").join(file)).unwrap();
+    let call = format!("{function}(\"");
     tests
-        .match_indices(call)
+        .match_indices(&call)
         .filter_map(|(at, _)| {
             let rest = &tests[at + call.len()..];
             rest.find('"').map(|end| rest[..end].to_string())
@@ -226,27 +231,48 @@ fn examples_checked_against_real_runs() -> Vec<String> {
 
 #[test]
 fn every_transcript_in_the_book_is_checked_against_a_real_run() {
-    let checked = examples_checked_against_real_runs();
-    assert!(!checked.is_empty(), "tests/examples.rs checks no example");
+    let examples = names_checked_by("examples.rs", "assert_example_matches_transcript");
+    let sessions = names_checked_by("sessions.rs", "assert_session_matches_transcript");
+    assert!(!examples.is_empty(), "tests/examples.rs checks no example");
+    assert!(!sessions.is_empty(), "tests/sessions.rs checks no session");
     let transcripts = root().join("examples/transcripts");
+    let session_dir = transcripts.join("sessions");
     let mut shown = 0;
     for include in includes() {
-        if include.file.parent() != Some(transcripts.as_path()) {
+        if !include.file.starts_with(&transcripts) {
             continue;
         }
         shown += 1;
         let name = include.file.file_stem().unwrap().to_str().unwrap();
-        assert!(
-            checked.iter().any(|c| c == name),
-            "{}: the book shows transcripts/{name}.txt, but tests/examples.rs never calls \
-             assert_example_matches_transcript(\"{name}\"), so nothing checks it",
-            include.place
-        );
-        assert!(
-            root().join("examples").join(format!("{name}.rs")).is_file(),
-            "{}: transcripts/{name}.txt has no examples/{name}.rs",
-            include.place
-        );
+        let dir = include.file.parent().unwrap();
+        if dir == transcripts {
+            assert!(
+                examples.iter().any(|c| c == name),
+                "{}: the book shows transcripts/{name}.txt, but tests/examples.rs never calls \
+                 assert_example_matches_transcript(\"{name}\"), so nothing checks it",
+                include.place
+            );
+            assert!(
+                root().join("examples").join(format!("{name}.rs")).is_file(),
+                "{}: transcripts/{name}.txt has no examples/{name}.rs",
+                include.place
+            );
+        } else if dir == session_dir {
+            assert!(
+                sessions.iter().any(|c| c == name),
+                "{}: the book shows transcripts/sessions/{name}.txt, but tests/sessions.rs \
+                 never calls assert_session_matches_transcript(\"{name}\"), so nothing \
+                 replays it",
+                include.place
+            );
+        } else {
+            panic!(
+                "{}: {} is neither an example's transcript nor a session's, so no test \
+                 knows to check it",
+                include.place,
+                include.file.display()
+            );
+        }
     }
     assert!(shown > 0, "the book shows no transcript");
 }
