@@ -243,7 +243,8 @@ return elixir;
 })());
 
 /* `iex`: an IEx session, written for this book (after highlight.js's own
-   python-repl): a prompt, `iex>` or `iex(6)>`, starts a line of Elixir;
+   python-repl): a prompt, `iex>`, `iex(6)>` or, on a named node,
+   `iex(room1@host)6>`, starts a line of Elixir;
    every other line is output and stays plain. */
 hljs.registerLanguage("iex", function (hljs) {
     return {
@@ -251,7 +252,7 @@ hljs.registerLanguage("iex", function (hljs) {
         contains: [
             {
                 className: "meta",
-                begin: /^iex(\([^)]*\))?>/,
+                begin: /^iex(\([^)]*\)\d*)?>/,
                 starts: { end: /$/, subLanguage: "elixir" }
             }
         ]
