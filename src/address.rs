@@ -36,6 +36,7 @@ impl fmt::Display for RoomAddress {
     }
 }
 
+// ANCHOR: from_str
 impl FromStr for RoomAddress {
     type Err = String;
 
@@ -74,6 +75,7 @@ impl FromStr for RoomAddress {
         })
     }
 }
+// ANCHOR_END: from_str
 
 #[cfg(test)]
 mod tests {

@@ -110,6 +110,7 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<ServeOptions, S
             _ => return Err(format!("unknown option {flag:?} for serve")),
         }
     }
+    // ANCHOR: public
     let addr = socket_address(&addr)?;
     let reachable_from_network = !addr.ip().is_loopback();
     if reachable_from_network && !public {
@@ -118,6 +119,7 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<ServeOptions, S
              add --public if that is what you want"
         ));
     }
+    // ANCHOR_END: public
     Ok(ServeOptions {
         addr,
         public: reachable_from_network,

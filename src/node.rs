@@ -69,6 +69,7 @@ pub struct NodeConfig {
     pub shutdown_grace: Duration,
 }
 
+// ANCHOR: node_config_default
 impl Default for NodeConfig {
     fn default() -> Self {
         NodeConfig {
@@ -82,6 +83,7 @@ impl Default for NodeConfig {
         }
     }
 }
+// ANCHOR_END: node_config_default
 
 /// What every connection thread shares: the registry, the limits, and the
 /// node's list of live connections (for the connection limit and to reach
@@ -232,10 +234,12 @@ fn refuse(mut stream: TcpStream, message: &str) {
     let _ = stream.shutdown(Shutdown::Write);
 }
 
+// ANCHOR: shutdown_notice
 /// Every line the room accepted was delivered before this notice, and the
 /// sender saw its own echo; so "not echoed" means "not delivered".
 pub const SHUTDOWN_NOTICE: &str =
     "the server is shutting down; any line of yours that you did not see echoed back was not delivered";
+// ANCHOR_END: shutdown_notice
 
 // ANCHOR: stop
 /// Stopping, so that every line accepted before the stop is delivered

@@ -124,6 +124,7 @@ impl<M> fmt::Debug for Pid<M> {
     }
 }
 
+// ANCHOR: panic_message
 /// What a panic said, from the payload `JoinHandle::join` or
 /// `catch_unwind` returns: the Rust form of an exit reason.
 pub fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -135,6 +136,7 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> String {
         "a panic without a message".into()
     }
 }
+// ANCHOR_END: panic_message
 
 #[cfg(test)]
 mod tests {

@@ -36,6 +36,7 @@ use std::borrow::Cow;
 
 use serde::{Deserialize, Serialize};
 
+// ANCHOR: client_request
 /// A line a client sends. `#[serde(tag = "type")]` reads the `"type"` field
 /// to pick the variant, so `{"type":"leave"}` becomes `ClientRequest::Leave`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,7 +46,9 @@ pub enum ClientRequest {
     Message { text: String },
     Leave,
 }
+// ANCHOR_END: client_request
 
+// ANCHOR: server_event
 /// A line the server sends. The strings are `Cow`s: the server builds an
 /// event from borrowed text and serialises it at once, without copying; a
 /// client parsing a line borrows from it where it can and owns the text only
@@ -92,6 +95,7 @@ pub enum ServerEvent<'a> {
     #[serde(other, skip_serializing)]
     Unknown,
 }
+// ANCHOR_END: server_event
 
 impl ServerEvent<'_> {
     /// The event as one line of JSON, newline included.

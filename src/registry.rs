@@ -30,6 +30,7 @@ use crate::server::{Down, RoomConfig, Server};
 use crate::supervisor;
 use crate::username::validate_room_name;
 
+// ANCHOR: table
 /// Rooms by name. Cheap to clone: clones share one table.
 #[derive(Clone)]
 pub struct Registry {
@@ -45,6 +46,7 @@ pub(crate) struct Shared {
     /// Rooms the registry starts report crashes here (see `supervisor.rs`).
     pub(crate) supervisor: Sender<Down>,
 }
+// ANCHOR_END: table
 
 impl Registry {
     /// An empty registry, with its supervisor thread.
@@ -135,11 +137,13 @@ impl Shared {
         }
     }
 
+    // ANCHOR: lock
     /// A poisoned lock only means some thread panicked while holding it;
     /// the map itself is never left half-changed by our code, so carry on.
     fn lock(&self) -> MutexGuard<'_, HashMap<String, RoomPid>> {
         self.rooms.lock().unwrap_or_else(PoisonError::into_inner)
     }
+    // ANCHOR_END: lock
 }
 
 #[cfg(test)]

@@ -32,11 +32,13 @@ use crossbeam_channel::Receiver;
 use crate::registry::Shared;
 use crate::server::{Down, Server};
 
+// ANCHOR: intensity
 /// OTP's default restart intensity: more than this many restarts of one
 /// room within [`RESTART_WINDOW`] and the supervisor gives up on it, so a
 /// room that crashes on every message does not spin for ever.
 pub const MAX_RESTARTS: usize = 3;
 pub const RESTART_WINDOW: Duration = Duration::from_secs(5);
+// ANCHOR_END: intensity
 
 /// Starts the supervisor thread. It holds the registry only weakly, so the
 /// registry (and with it the senders of `downs`) can be dropped, which ends
