@@ -68,7 +68,10 @@ pub(crate) fn start(stream: TcpStream, shared: Arc<Shared>, alive: Alive) -> io:
     stream.set_write_timeout(Some(shared.config.room.slow_client_timeout))?;
     let (me, mailbox) = Pid::new_mailbox(shared.config.outbox_capacity);
     let mode = Arc::new(OnceLock::new());
-    let write_half = stream.try_clone()?;
+    // One socket, shared by both threads: `&TcpStream` reads and writes,
+    // so no second file descriptor is needed (`try_clone` would make one).
+    let stream = Arc::new(stream);
+    let write_half = Arc::clone(&stream);
 
     let writer_mode = Arc::clone(&mode);
     let Alive {
@@ -79,7 +82,7 @@ pub(crate) fn start(stream: TcpStream, shared: Arc<Shared>, alive: Alive) -> io:
         .name("writer".into())
         .stack_size(CONNECTION_STACK_BYTES)
         .spawn(move || {
-            write_loop(write_half, mailbox, &writer_mode);
+            write_loop(&write_half, mailbox, &writer_mode);
             drop(writer_alive);
         })?;
 
@@ -94,7 +97,7 @@ pub(crate) fn start(stream: TcpStream, shared: Arc<Shared>, alive: Alive) -> io:
             // this connection, so the writer is left with no senders once
             // the room lets go, and ends.
             let _untrack = Untrack(&reader_shared, id);
-            read_loop(stream, me, &mode, &reader_shared);
+            read_loop(&stream, me, &mode, &reader_shared);
             drop(reader_alive);
         });
     if let Err(error) = spawned {
@@ -173,11 +176,11 @@ struct Session<'a> {
 }
 
 // ANCHOR: read_loop
-fn read_loop(stream: TcpStream, me: ClientPid, mode_cell: &OnceLock<WireMode>, shared: &Shared) {
+fn read_loop(stream: &TcpStream, me: ClientPid, mode_cell: &OnceLock<WireMode>, shared: &Shared) {
     // Until it joins, a connection must speak within the idle timeout.
     let _ = stream.set_read_timeout(shared.config.idle_timeout);
     let max = shared.config.max_line_bytes;
-    let mut input = BufReader::new(&stream);
+    let mut input = BufReader::new(stream);
     let mut line = Vec::new();
     let mut session = Session {
         me,
@@ -386,12 +389,12 @@ const TEXT_HELP: &str =
 /// The post's `Client.loop`: receive, write, go round. It writes everything
 /// already waiting in the mailbox before flushing, so a busy connection
 /// sends many lines per system call and an idle one gets each line at once.
-fn write_loop(stream: TcpStream, mailbox: Mailbox<ToClient>, mode: &OnceLock<WireMode>) {
+fn write_loop(stream: &TcpStream, mailbox: Mailbox<ToClient>, mode: &OnceLock<WireMode>) {
     // However this function ends, even by a panic, the socket is closed,
     // which also wakes the reader: a crashed writer never leaves a
     // half-alive connection behind.
-    let _close = CloseOnDrop(&stream);
-    let mut out = BufWriter::with_capacity(32 * 1024, &stream);
+    let _close = CloseOnDrop(stream);
+    let mut out = BufWriter::with_capacity(32 * 1024, stream);
     let result = (|| -> io::Result<()> {
         while let Ok(first) = mailbox.recv() {
             let mut message = first;
@@ -400,7 +403,7 @@ fn write_loop(stream: TcpStream, mailbox: Mailbox<ToClient>, mode: &OnceLock<Wir
                 write_message(&mut out, mode, &message)?;
                 if let ToClient::Closing(_) = message {
                     out.flush()?;
-                    linger(&stream);
+                    linger(stream);
                     return Ok(());
                 }
                 match mailbox.try_recv() {

@@ -50,8 +50,9 @@ pub struct NodeConfig {
     /// Each connection is two threads, and each thread four memory maps;
     /// Linux allows 65,530 maps per process by default, and past that a new
     /// thread can fail in a way that aborts the whole process. 5,000
-    /// connections (10,000 threads, 40,000 maps, 10,000 file descriptors)
-    /// stay well inside, so the server refuses instead of crashing.
+    /// connections (10,000 threads, 40,000 maps, 5,000 file descriptors)
+    /// stay well inside, so the server refuses instead of crashing; where
+    /// the system allows less, `Node::new` lowers the limit.
     pub max_connections: usize,
     /// The most rooms at once (a join to a new name creates a room).
     pub max_rooms: usize,
@@ -125,7 +126,21 @@ pub struct Node {
 }
 
 impl Node {
-    pub fn new(config: NodeConfig) -> Node {
+    /// A node with `config`. If the operating system cannot hold
+    /// `config.max_connections` (see [`connection_ceiling`]), the limit is
+    /// lowered to what it can, with a warning: refusing a connection is
+    /// better than crashing with every client connected.
+    pub fn new(mut config: NodeConfig) -> Node {
+        if let Some(ceiling) = connection_ceiling() {
+            if config.max_connections > ceiling {
+                eprintln!(
+                    "chatroom: warning: this system can hold about {ceiling} connections \
+                     (memory maps and open files); the limit is lowered from {} to {ceiling}",
+                    config.max_connections
+                );
+                config.max_connections = ceiling;
+            }
+        }
         Node {
             shared: Arc::new(Shared {
                 registry: Registry::new(config.room.clone(), config.max_rooms),
@@ -296,6 +311,32 @@ fn stop(shared: &Shared, readers_done: &Receiver<()>, writers_done: &Receiver<()
 /// Returns false on the deadline.
 fn wait_until_all_dropped(done: &Receiver<()>, deadline: Instant) -> bool {
     !matches!(done.recv_deadline(deadline), Err(RecvTimeoutError::Timeout))
+}
+
+/// How many connections this Linux system lets one process hold, or
+/// `None` where `/proc` does not say. Each connection costs two threads of
+/// four memory maps each (stack, guard page, signal stack and its guard)
+/// and one file descriptor (its two threads share the socket). Past `vm.max_map_count` maps a new thread can
+/// fail after it has started, and Rust then aborts the whole process; so
+/// the node never accepts that many. Some maps and descriptors are kept
+/// for everything else.
+pub fn connection_ceiling() -> Option<usize> {
+    let maps: usize = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let open_files: usize = limits
+        .lines()
+        .find(|line| line.starts_with("Max open files"))?
+        .split_whitespace()
+        .nth(3)? // the soft limit: "Max open files  SOFT  HARD  files"
+        .parse()
+        .ok()?;
+    let by_maps = maps.saturating_sub(2_000) / 8;
+    let by_files = open_files.saturating_sub(100);
+    Some(by_maps.min(by_files))
 }
 
 /// An address we can connect to that reaches `address`: a listener on
