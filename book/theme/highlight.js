@@ -258,3 +258,21 @@ hljs.registerLanguage("iex", function (hljs) {
         ]
     };
 });
+
+/* `session`: a terminal session from examples/transcripts/sessions/, one
+   line per thing that happened: `TERMINAL $ command` or `TERMINAL > typed`
+   (what a person typed, shown bold by chatroom.css) and `TERMINAL | printed`;
+   the terminal's name and mark are dimmed, so the lines read as a screen. */
+hljs.registerLanguage("session", function (hljs) {
+    return {
+        name: "terminal session",
+        contains: [
+            {
+                className: "session-who",
+                begin: /^\S+ [$>] /,
+                starts: { className: "session-typed", end: /$/ }
+            },
+            { className: "session-who", begin: /^\S+ \|( |$)/ }
+        ]
+    };
+});
