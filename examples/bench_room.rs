@@ -216,12 +216,14 @@ fn run(clients: usize, messages: usize, posters: usize) -> Result<String, String
             problems[..shown].join("; ")
         ));
     }
+    // ANCHOR: rate
     let deliveries = expected * clients as u64;
     let elapsed = last_done.duration_since(first_post).as_secs_f64();
     Ok(format!(
         "deliveries_per_sec={:.0} clients={clients} messages={messages} deliveries={deliveries} elapsed_s={elapsed:.3}",
         deliveries as f64 / elapsed
     ))
+    // ANCHOR_END: rate
 }
 
 /// A client that counts: "says" lines, and anything unexpected. It runs

@@ -120,6 +120,7 @@ impl Line {
         &self.0.text
     }
 
+    // ANCHOR: line_json
     /// The wire form, `{"type":"message","text":"..."}` and a newline,
     /// serialised on first use only.
     pub fn json(&self) -> &[u8] {
@@ -133,6 +134,7 @@ impl Line {
             bytes.into_boxed_slice()
         })
     }
+    // ANCHOR_END: line_json
 }
 
 impl fmt::Debug for Line {
