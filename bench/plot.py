@@ -11,6 +11,13 @@ Writes:
   memory.svg      the server's RSS against connected clients (idle, flood
                   peak, the 5,000-client run).
 
+Run without arguments (the committed results), it also writes the same
+files into book/src/perf/, for the book's performance chapter: mdBook
+copies only what is under book/src into the built book, so an image
+linked as ../../bench/plots/... would be missing from it. Keep both sets
+committed together; run with arguments (an experiment), it leaves the
+book alone.
+
 Each plot draws its own white background, so it reads the same in a light
 or a dark page. Standard library only (no matplotlib): the SVG is written
 by hand, which also keeps the files small and diffable.
@@ -223,10 +230,17 @@ def main():
         )
         written.append(("memory.svg", svg))
 
-    for name, svg in written:
-        with open(os.path.join(dst, name), "w") as f:
-            f.write(svg)
-        print(os.path.join(dst, name))
+    dirs = [dst]
+    if len(sys.argv) == 1:
+        # The book's copies (see the docstring): only for the committed results.
+        book = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "book", "src", "perf")
+        dirs.append(os.path.normpath(book))
+    for d in dirs:
+        os.makedirs(d, exist_ok=True)
+        for name, svg in written:
+            with open(os.path.join(d, name), "w") as f:
+                f.write(svg)
+            print(os.path.join(d, name))
 
 
 if __name__ == "__main__":
