@@ -4,10 +4,11 @@
 //! clients join one room; then every client posts M messages, and each
 //! "says" line is delivered to all N members: N×N×M deliveries. The clock
 //! runs from the first post until the last client has received all N×M
-//! "says" lines. Because the room is one thread that does one `try_send`
-//! per member per line, deliveries per second is the cost of
-//! `broadcast` (a `Line` clone and a channel send) plus the receivers'
-//! `recv`, on however many cores there are.
+//! "says" lines. The room is one thread; for each batch of posts waiting
+//! in its mailbox it does one `try_send` per member (see `broadcast` in
+//! `src/server.rs`), so deliveries per second is the cost of that send,
+//! an `Arc` clone, and the receivers' `recv` and counting, on however many
+//! cores there are.
 //!
 //! Run it (release builds only: a debug build measures unoptimised
 //! channel code, not the room):
