@@ -237,6 +237,9 @@ scale_run() {
     note="busy_before=$BUSY% $(field error "$line") server_refused=$refused connected=$(field connected "$line")"
     note+=" join_server_cpu_s=$(field join_server_cpu_s "$line")"
     note+=" broadcast_server_cpu_ms=$(field broadcast_server_cpu_ms "$line")"
+    # The note is one CSV field: an error quoted from the server may hold
+    # commas (a JSON line), which would shift every column after it.
+    note=${note//,/;}
     echo "  $suite N=$n: ${line:-$(tail -3 "$WORK/err")} peak_threads=$threads" >&2
     # The median of this run's broadcasts, if any.
     local bms

@@ -33,7 +33,7 @@ TARGETS = [
     ("scale", 5000, 0, 0, "idle_threads", "info", None, "Threads, 5000 clients"),
     ("scale", 5000, 0, 0, "broadcast_ms", "info", None, "one post until all 5000 have it"),
     ("scale", 5000, 0, 0, "join_s", "info", None, "5000 joins, each announced to all"),
-    ("limit", 12000, 0, 0, "connected", "info", None, "connect-only until the server fails"),
+    ("limit", 12000, 0, 0, "connected", "info", None, "connect-only until the server refuses or fails"),
 ]
 
 LABELS = {
