@@ -157,8 +157,8 @@ impl Node {
     }
 
     /// The pid of every live connection (each one's writer mailbox), like
-    /// Elixir's `Process.list()`. The crash example uses it to send one an
-    /// exit; nothing else needs it.
+    /// Elixir's `Process.list()`. The fault tests use it to send one
+    /// connection an exit (`ToClient::Exit`) and watch it crash alone.
     pub fn connection_pids(&self) -> Vec<ClientPid> {
         self.shared
             .connections()
