@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Sender, TrySendError};
+use crossbeam_channel::{SendTimeoutError, Sender, TrySendError};
 
 use crate::message::{ClientPid, Line, RoomPid, ToClient, ToRoom};
 use crate::process::{panic_message, Mailbox, Pid, ProcessId};
@@ -385,15 +385,21 @@ impl Room {
                 Ok([line]) => ToClient::Message(line),
                 Err(lines) => ToClient::Lines(lines.into()),
             };
-            for gone in self.deliver(message) {
-                self.remove(gone);
+            let (gone, too_slow) = self.deliver(message);
+            for id in gone {
+                self.remove(id);
+            }
+            for pid in too_slow {
+                self.remove(pid.id());
+                self.tell_dropped(pid);
             }
         }
     }
 
-    /// Sends `message` to every member; returns those that are gone or
-    /// stayed full past the deadline.
-    fn deliver(&self, message: ToClient) -> Vec<ProcessId> {
+    /// Sends `message` to every member. Returns the members that are gone
+    /// (their mailbox is closed) and those whose mailbox stayed full past
+    /// the deadline.
+    fn deliver(&self, message: ToClient) -> (Vec<ProcessId>, Vec<ClientPid>) {
         let mut full = Vec::new();
         let mut gone = Vec::new();
         for member in &self.clients {
@@ -403,15 +409,38 @@ impl Room {
                 Err(TrySendError::Disconnected(_)) => gone.push(member.pid.id()),
             }
         }
+        let mut too_slow = Vec::new();
         if !full.is_empty() {
             let deadline = Instant::now() + self.config.slow_client_timeout;
             for (pid, message) in full {
-                if pid.send_deadline(message, deadline).is_err() {
-                    gone.push(pid.id());
+                match pid.send_deadline(message, deadline) {
+                    Ok(()) => {}
+                    Err(SendTimeoutError::Timeout(_)) => too_slow.push(pid.clone()),
+                    Err(SendTimeoutError::Disconnected(_)) => gone.push(pid.id()),
                 }
             }
         }
-        gone
+        (gone, too_slow)
+    }
+
+    /// Tells a member dropped for being too slow why, and closes it. Its
+    /// mailbox is full, so the notice has to wait for room; the room never
+    /// waits, so a short-lived courier thread does. If the member's mailbox
+    /// never drains (its socket is stuck too), the courier gives up.
+    fn tell_dropped(&self, pid: ClientPid) {
+        let reason = format!(
+            "dropped from {}: your connection did not keep up with the room",
+            self.config.name
+        );
+        let patience = self.config.slow_client_timeout * 5;
+        let courier = thread::Builder::new()
+            .name("courier".into())
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let _ = pid.send_deadline(ToClient::Closing(reason), Instant::now() + patience);
+            });
+        // No thread to be had: the notice is lost; the member is out anyway.
+        drop(courier);
     }
     // ANCHOR_END: broadcast
 }
@@ -479,6 +508,17 @@ mod tests {
             next_text(&reader_mailbox, &mut unread),
             "Stuck has left the room"
         );
+        // Stuck is told why once it reads again: its 16 waiting lines, then
+        // the courier's notice.
+        let mut stuck_unread = Vec::new();
+        for n in 0..16 {
+            let line = next_text(&stuck_mailbox, &mut stuck_unread);
+            assert_eq!(line, format!("Reader says: {n}"));
+        }
+        match stuck_mailbox.recv_timeout(Duration::from_secs(5)).unwrap() {
+            ToClient::Closing(reason) => assert!(reason.contains("did not keep up"), "{reason}"),
+            other => panic!("expected the drop notice, got {other:?}"),
+        }
         drop(stuck);
     }
 
