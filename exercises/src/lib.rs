@@ -33,6 +33,7 @@
 //! | [`ex07_history`]          | medium      | the last K lines for late joiners     |
 //! | [`ex08_rate_limit`]       | medium–hard | at most N lines per time window       |
 //! | [`ex09_rooms`]            | hard        | a client that moves between rooms     |
+//! | [`ex10_supervise`]        | hard        | a supervisor that restarts a client   |
 
 // In a starter, a `todo!()` leaves its arguments unused, and what is given
 // for you to use (a field, a helper, an import) is not used yet. The
@@ -62,3 +63,5 @@ pub mod ex07_history;
 pub mod ex08_rate_limit;
 #[cfg_attr(feature = "solutions", path = "../solutions/ex09_rooms.rs")]
 pub mod ex09_rooms;
+#[cfg_attr(feature = "solutions", path = "../solutions/ex10_supervise.rs")]
+pub mod ex10_supervise;

@@ -1,0 +1,172 @@
+//! # Exercise 10 (hard): a supervisor that restarts a crashed client
+//!
+//! Teaches: "let it crash", for a client. The crash chapter restarts a
+//! crashed room; here you write the supervisor for one client: a thread
+//! that starts the client, watches it end (`Client::wait`, which is
+//! `JoinHandle::join`: the Rust form of a monitor), and when it crashed,
+//! starts a new one under the same name, which joins the room again. Like
+//! OTP's, it gives up on a client that crashes too often: more than
+//! `max_restarts` restarts within `within`. In Elixir this is a
+//! `Supervisor` with one `:transient` child and `max_restarts` /
+//! `max_seconds`.
+//!
+//! Build: two parts.
+//!
+//! * `RecentRestarts::allow(now, intensity)`: may the supervisor restart
+//!   its child once more at `now`? Yes if fewer than
+//!   `intensity.max_restarts` restarts were made in the `intensity.within`
+//!   before `now` (one exactly `within` old no longer counts); then this
+//!   restart counts from now on. A refusal does not count. The supervisor
+//!   is told the time; it never reads the clock itself.
+//! * `Supervisor::run`: start the child (`start_child`, given), wait for it
+//!   to end (`Client::wait`), then tell the room it left (`forget`, given:
+//!   the room would otherwise keep the dead client's name, and refuse the
+//!   new one as taken). Then:
+//!   - it crashed: report `Report::Crashed` with the panic's message
+//!     (`chatroom::panic_message`), and start a new one if `allow` says so
+//!     at the time `self.clock` gives; if not, report `Report::GaveUp` and
+//!     end;
+//!   - it ended normally (it was closed): report `Report::Ended` and end.
+//!     A `:transient` child that ends normally is not restarted.
+//!
+//! Check: `cargo test -p exercises --test ex10_supervise`
+//! Page:  `book/src/exercises/ex10-supervise.md` (hints there).
+
+use std::collections::VecDeque;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use chatroom::{panic_message, Client, ClientPid, Console, RoomPid, ToRoom};
+use crossbeam_channel::{Receiver, Sender};
+
+// ANCHOR: intensity
+/// OTP's restart intensity: at most `max_restarts` restarts in any window
+/// of length `within`. One crash more, and the supervisor gives up.
+#[derive(Debug, Clone, Copy)]
+pub struct Intensity {
+    pub max_restarts: usize,
+    pub within: Duration,
+}
+
+/// OTP's defaults, as in `chatroom::supervisor`: 3 restarts in 5 seconds.
+pub const OTP_DEFAULT: Intensity = Intensity {
+    max_restarts: 3,
+    within: Duration::from_secs(5),
+};
+
+/// The restarts a supervisor made lately, for its restart intensity.
+#[derive(Debug, Default)]
+pub struct RecentRestarts {
+    /// When each restart that may still count was made, oldest first.
+    made: VecDeque<Instant>,
+}
+
+impl RecentRestarts {
+    pub fn new() -> RecentRestarts {
+        RecentRestarts::default()
+    }
+
+    /// May the child be restarted once more at `now`? If so, this restart
+    /// now counts.
+    pub fn allow(&mut self, now: Instant, intensity: Intensity) -> bool {
+        todo!("ex10: forget restarts older than the window, then decide")
+    }
+}
+// ANCHOR_END: intensity
+
+// ANCHOR: report
+/// What the supervisor tells whoever started it, as things happen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Report {
+    /// A client was started, the first time or again: its pid.
+    Started(ClientPid),
+    /// The client crashed; what its panic said.
+    Crashed(String),
+    /// The client crashed too often: it was not restarted, and the
+    /// supervisor has ended.
+    GaveUp,
+    /// The client ended normally: it was not restarted, and the supervisor
+    /// has ended.
+    Ended,
+}
+// ANCHOR_END: report
+
+/// Starts a supervisor thread for `username`'s client in `room`, printing
+/// to `console`. `clock` tells it the time (`Instant::now` in a program; a
+/// clock the checks move by hand in a test). Returns its reports.
+pub fn start(
+    room: RoomPid,
+    username: &str,
+    console: Console,
+    intensity: Intensity,
+    clock: impl Fn() -> Instant + Send + 'static,
+) -> Receiver<Report> {
+    let (reports, receiver) = crossbeam_channel::unbounded();
+    let supervisor = Supervisor {
+        room,
+        username: username.to_string(),
+        console,
+        intensity,
+        clock: Box::new(clock),
+        reports,
+    };
+    thread::Builder::new()
+        .name(format!("supervisor of {username}"))
+        .spawn(move || supervisor.run())
+        .expect("the OS refused to start a supervisor thread");
+    receiver
+}
+
+// ANCHOR: supervisor
+/// A supervisor of one client: OTP's `Supervisor` with one child.
+pub struct Supervisor {
+    /// The room the client joins, every time it is started.
+    room: RoomPid,
+    username: String,
+    console: Console,
+    intensity: Intensity,
+    /// The time now. Read it with `(self.clock)()`.
+    clock: Box<dyn Fn() -> Instant + Send>,
+    reports: Sender<Report>,
+}
+// ANCHOR_END: supervisor
+
+impl Supervisor {
+    // ANCHOR: run
+    /// The supervisor's loop: start the client; when it ends, tell the
+    /// room; restart it if it crashed and the intensity allows, else end.
+    fn run(self) {
+        todo!("ex10: start the child, wait for it, forget it, then restart or stop")
+    }
+    // ANCHOR_END: run
+
+    // ANCHOR: given
+    /// Starts the client (`Client.join_room` in the post): it joins the
+    /// room under our name, on a new thread. Reports its pid.
+    fn start_child(&self) -> Client {
+        let client = Client::join_room_with(&self.room, &self.username, self.console.clone());
+        self.report(Report::Started(client.pid().clone()));
+        client
+    }
+
+    /// Tells the room that the client `gone` has left. The room learns of
+    /// a dead client only when a send to it fails, at its next broadcast;
+    /// until then its name is taken. It goes to the room before the next
+    /// join (both are sent from this thread, so they arrive in order), and
+    /// the others hear "NAME has left the room" at once.
+    fn forget(&self, gone: &ClientPid) {
+        let leave = ToRoom::Leave {
+            from: gone.clone(),
+            done: None,
+        };
+        // If the room has stopped, there is nobody to tell.
+        let _ = self.room.send(leave);
+    }
+
+    /// Tells whoever started us. If they stopped listening, there is
+    /// nobody to tell, and we carry on.
+    fn report(&self, report: Report) {
+        let _ = self.reports.send(report);
+    }
+    // ANCHOR_END: given
+}

@@ -1,0 +1,458 @@
+//! Checks for exercise 10, a supervisor that restarts a crashed client
+//! (`src/ex10_supervise.rs`). Run them with
+//! `cargo test -p exercises --test ex10_supervise`.
+//!
+//! The restart intensity is checked with made-up times, like exercise 8's
+//! limiter. The supervisor is checked in `chatroom`'s own room, with
+//! Michael watching (a mailbox this file reads) and Mikey supervised; a
+//! check crashes Mikey's client by sending it `ToClient::Exit`, exactly as
+//! `examples/crash_client.rs` does. So the output shows
+//! "thread 'client Mikey' panicked at ...: boom": those are the crashes
+//! the checks cause on purpose.
+//!
+//! The supervisor is given a clock these checks move by hand, so no check
+//! waits for time to pass. No check sleeps, either: before deciding that
+//! Michael got nothing, a check lets the room handle everything sent to it
+//! (a join it must refuse, then its refusal). The waits for a report or a
+//! printed line are bounds on failure (`PATIENCE`), never on success.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chatroom::{ClientPid, Console, Mailbox, Pid, RoomPid, Server, ToClient, ToRoom};
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use exercises::ex10_supervise::{start, Intensity, RecentRestarts, Report, OTP_DEFAULT};
+
+/// The longest a check waits for something that should come at once.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+// The restart intensity, with made-up times.
+
+const THREE_IN_5_S: Intensity = Intensity {
+    max_restarts: 3,
+    within: Duration::from_secs(5),
+};
+
+/// Asks `restarts` about crashes at the given seconds after `start`,
+/// checking each answer; the failure message says what happened before.
+#[track_caller]
+fn expect_answers(restarts: &mut RecentRestarts, crashes: &[(f64, bool)]) {
+    let start = Instant::now();
+    let mut history = Vec::new();
+    for &(at, should_allow) in crashes {
+        let allowed = restarts.allow(start + Duration::from_secs_f64(at), THREE_IN_5_S);
+        let verdict = |allowed| if allowed { "restart" } else { "give up" };
+        if allowed != should_allow {
+            panic!(
+                "with at most 3 restarts in 5 s, after crashes at [{}] s, \
+                 for a crash at {at} s allow() should say {}, but it said {}",
+                history.join(", "),
+                verdict(should_allow),
+                verdict(allowed),
+            );
+        }
+        history.push(format!("{at} ({})", verdict(allowed)));
+    }
+}
+
+#[test]
+fn the_intensity_allows_three_restarts_then_gives_up_on_the_fourth() {
+    let mut restarts = RecentRestarts::new();
+    expect_answers(
+        &mut restarts,
+        &[(0.0, true), (1.0, true), (2.0, true), (3.0, false)],
+    );
+}
+
+#[test]
+fn the_intensity_forgets_restarts_older_than_the_window() {
+    let mut restarts = RecentRestarts::new();
+    expect_answers(
+        &mut restarts,
+        &[
+            (0.0, true),
+            (4.0, true),
+            (4.5, true),
+            // The restart at 0 s is exactly 5 s old: it no longer counts.
+            (5.0, true),
+            // 4, 4.5 and 5 are all within the last 5 s. (A supervisor that
+            // counted in fixed blocks of 5 s would restart here.)
+            (5.5, false),
+        ],
+    );
+}
+
+#[test]
+fn the_intensity_does_not_count_a_refusal() {
+    let mut restarts = RecentRestarts::new();
+    expect_answers(
+        &mut restarts,
+        &[
+            (0.0, true),
+            (1.0, true),
+            (2.0, true),
+            (3.0, false),
+            (4.0, false),
+            // Only the restarts at 1 and 2 s are in the last 5 s.
+            (5.5, true),
+        ],
+    );
+}
+
+// The supervisor, in chatroom's own room.
+
+/// A clock the checks move by hand.
+#[derive(Clone)]
+struct Clock(Arc<Mutex<Instant>>);
+
+impl Clock {
+    fn new() -> Clock {
+        Clock(Arc::new(Mutex::new(Instant::now())))
+    }
+
+    fn now(&self) -> Instant {
+        *self.0.lock().unwrap()
+    }
+
+    fn advance(&self, by: Duration) {
+        *self.0.lock().unwrap() += by;
+    }
+}
+
+/// A name no room accepts: the probe `Michael::next` joins with.
+const PROBE_NAME: &str = "not a name!";
+
+/// Michael, in the room: a mailbox this file reads, line by line.
+struct Michael {
+    pid: ClientPid,
+    mailbox: Mailbox<ToClient>,
+    /// The rest of a batch of lines (`ToClient::Lines`), oldest first.
+    unread: VecDeque<String>,
+    room: RoomPid,
+}
+
+impl Michael {
+    fn join(room: &RoomPid) -> Michael {
+        let (pid, mailbox) = Pid::new_mailbox(256);
+        room.send(ToRoom::Join {
+            client: pid.clone(),
+            username: "Michael".into(),
+        })
+        .expect("the room is running");
+        match mailbox.recv_timeout(PATIENCE) {
+            Ok(ToClient::Joined { .. }) => {}
+            other => panic!("the room should accept Michael's join, but sent {other:?}"),
+        }
+        Michael {
+            pid,
+            mailbox,
+            unread: VecDeque::new(),
+            room: room.clone(),
+        }
+    }
+
+    fn take(&mut self) -> Option<Result<String, ToClient>> {
+        if let Some(line) = self.unread.pop_front() {
+            return Some(Ok(line));
+        }
+        match self.mailbox.try_recv().ok()? {
+            ToClient::Message(line) => Some(Ok(line.text().to_string())),
+            ToClient::Lines(lines) => {
+                self.unread
+                    .extend(lines.iter().map(|line| line.text().to_string()));
+                self.unread.pop_front().map(Ok)
+            }
+            other => Some(Err(other)),
+        }
+    }
+
+    /// Lets the room handle every message sent to it so far: it joins with
+    /// a name the room must refuse, and waits for the refusal. A room
+    /// handles its mailbox in order, so by then everything it sent for
+    /// earlier messages has arrived.
+    fn settle(&self) {
+        let (probe, answers) = Pid::new_mailbox(16);
+        let join = ToRoom::Join {
+            client: probe,
+            username: PROBE_NAME.into(),
+        };
+        self.room.send(join).expect("the room is running");
+        match answers.recv_timeout(PATIENCE) {
+            Ok(ToClient::Error(_)) => {}
+            other => panic!("the room should refuse a join as {PROBE_NAME:?}, but sent {other:?}"),
+        }
+    }
+
+    /// The next line Michael got. If none is here yet, the room first
+    /// handles everything sent to it; if there is still none, none is
+    /// coming. `mikey` is what Mikey's clients printed, for the message.
+    #[track_caller]
+    fn expect_line(&mut self, after: &str, text: &str, mikey: &Screen) {
+        if self.unread.is_empty() && self.mailbox.is_empty() {
+            self.settle();
+        }
+        match self.take() {
+            Some(Ok(line)) if line == text => {}
+            Some(Ok(line)) => panic!(
+                "{after}, Michael should receive {text:?}, but got {line:?}{}",
+                mikey.so_far()
+            ),
+            Some(Err(other)) => panic!(
+                "{after}, Michael should receive {text:?}, but got {other:?}{}",
+                mikey.so_far()
+            ),
+            None => panic!(
+                "{after}, Michael should receive {text:?}, but got nothing (the room \
+                 had handled every message sent to it){}",
+                mikey.so_far()
+            ),
+        }
+    }
+
+    /// Expects that the room has sent Michael nothing more, so far.
+    #[track_caller]
+    fn expect_nothing(&mut self, after: &str, mikey: &Screen) {
+        self.settle();
+        if let Some(got) = self.take() {
+            panic!(
+                "{after}, Michael should receive nothing more, but got {got:?}{}",
+                mikey.so_far()
+            );
+        }
+    }
+
+    /// `Client.post_message(michael, room, text)`.
+    fn say(&self, text: &str) {
+        let message = ToRoom::Message {
+            from: self.pid.clone(),
+            text: text.into(),
+        };
+        self.room.send(message).expect("the room is running");
+    }
+}
+
+/// What Mikey's clients printed: their console is a channel.
+struct Screen {
+    lines: Receiver<String>,
+}
+
+impl Screen {
+    /// The next line printed, within `PATIENCE`.
+    #[track_caller]
+    fn expect(&self, after: &str, text: &str) {
+        let want = format!("Mikey's client: {text}");
+        match self.lines.recv_timeout(PATIENCE) {
+            Ok(line) if line == want => {}
+            Ok(line) => panic!("{after}, Mikey's client should print {want:?}, but printed {line:?}"),
+            Err(_) => panic!(
+                "{after}, Mikey's client should print {want:?}, but printed nothing within {PATIENCE:?}"
+            ),
+        }
+    }
+
+    /// For a failure message: what Mikey's clients printed that no check
+    /// has read (an error from the room, say).
+    fn so_far(&self) -> String {
+        let printed: Vec<String> = self.lines.try_iter().collect();
+        if printed.is_empty() {
+            String::new()
+        } else {
+            format!(". Mikey's clients printed: {printed:?}")
+        }
+    }
+}
+
+/// The supervisor's reports, read one at a time.
+struct Reports(Receiver<Report>);
+
+impl Reports {
+    #[track_caller]
+    fn next(&self, after: &str, should: &str) -> Report {
+        match self.0.recv_timeout(PATIENCE) {
+            Ok(report) => report,
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "{after}, the supervisor should report {should}, but reported nothing \
+                 within {PATIENCE:?}"
+            ),
+            Err(RecvTimeoutError::Disconnected) => panic!(
+                "{after}, the supervisor should report {should}, but its thread had \
+                 ended (did it panic? look for \"panicked at\" above)"
+            ),
+        }
+    }
+
+    /// Expects `Started` with a pid other than `old` (a new client).
+    #[track_caller]
+    fn expect_started(&self, after: &str, old: Option<&ClientPid>) -> ClientPid {
+        let should = "Started(the new client's pid)";
+        match self.next(after, should) {
+            Report::Started(pid) if Some(&pid) == old => panic!(
+                "{after}, the supervisor should start a new client, but it reported \
+                 the crashed one's pid again"
+            ),
+            Report::Started(pid) => pid,
+            other => {
+                panic!("{after}, the supervisor should report {should}, but reported {other:?}")
+            }
+        }
+    }
+
+    #[track_caller]
+    fn expect(&self, after: &str, report: Report) {
+        let got = self.next(after, &format!("{report:?}"));
+        if got != report {
+            panic!("{after}, the supervisor should report {report:?}, but reported {got:?}");
+        }
+    }
+
+    /// Expects the supervisor to have ended: no more reports, ever.
+    #[track_caller]
+    fn expect_end(&self, after: &str) {
+        match self.0.recv_timeout(PATIENCE) {
+            Err(RecvTimeoutError::Disconnected) => {}
+            Ok(report) => panic!(
+                "{after}, the supervisor should end and start nothing more, but \
+                 reported {report:?}"
+            ),
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "{after}, the supervisor should end (its thread returns, which \
+                 closes its reports), but it was still running after {PATIENCE:?}"
+            ),
+        }
+    }
+}
+
+/// Michael in the room, and Mikey started by a supervisor; every mailbox
+/// and screen read so far.
+struct Scene {
+    michael: Michael,
+    mikey: Screen,
+    reports: Reports,
+    /// Mikey's client, as the last report said.
+    pid: ClientPid,
+}
+
+fn michael_and_a_supervised_mikey(intensity: Intensity, clock: &Clock) -> Scene {
+    let room = Server::start();
+    let michael = Michael::join(&room);
+    let (console, lines) = crossbeam_channel::unbounded();
+    let clock = clock.clone();
+    let reports = Reports(start(
+        room,
+        "Mikey",
+        Console::Channel(console),
+        intensity,
+        move || clock.now(),
+    ));
+    let mut scene = Scene {
+        pid: reports.expect_started("after the supervisor of Mikey is started", None),
+        michael,
+        mikey: Screen { lines },
+        reports,
+    };
+    let after = "after the supervisor of Mikey starts his client";
+    scene
+        .michael
+        .expect_line(after, "Mikey has joined the room", &scene.mikey);
+    scene
+}
+
+impl Scene {
+    /// `Process.exit(mikey, reason)`: Mikey's client panics with `reason`.
+    #[track_caller]
+    fn crash_mikey(&self, reason: &str) {
+        let exit = ToClient::Exit {
+            reason: reason.into(),
+        };
+        if self.pid.send(exit).is_err() {
+            panic!("crashing Mikey's client ({reason:?}), but its thread had already ended");
+        }
+    }
+
+    /// Crashes Mikey and checks he comes back: reports, and what Michael
+    /// sees.
+    #[track_caller]
+    fn crash_and_expect_restart(&mut self, reason: &str, after: &str) {
+        self.crash_mikey(reason);
+        self.reports.expect(after, Report::Crashed(reason.into()));
+        self.pid = self.reports.expect_started(after, Some(&self.pid));
+        self.michael
+            .expect_line(after, "Mikey has left the room", &self.mikey);
+        self.michael
+            .expect_line(after, "Mikey has joined the room", &self.mikey);
+    }
+}
+
+#[test]
+fn a_crashed_client_comes_back_under_the_same_name() {
+    let mut scene = michael_and_a_supervised_mikey(OTP_DEFAULT, &Clock::new());
+    scene.crash_and_expect_restart("boom", "after Mikey's client crashes (\"boom\")");
+    scene.michael.expect_nothing(
+        "after Mikey's client crashes and comes back once",
+        &scene.mikey,
+    );
+}
+
+#[test]
+fn the_restarted_client_prints_what_arrives_after() {
+    let mut scene = michael_and_a_supervised_mikey(OTP_DEFAULT, &Clock::new());
+    scene.crash_and_expect_restart("boom", "after Mikey's client crashes (\"boom\")");
+    scene.michael.say("Welcome back");
+    let after = "after Mikey's client crashed, came back, and Michael says \"Welcome back\"";
+    scene
+        .michael
+        .expect_line(after, "Michael says: Welcome back", &scene.mikey);
+    scene.mikey.expect(after, "Michael says: Welcome back");
+}
+
+#[test]
+fn a_fourth_crash_within_the_window_is_not_restarted() {
+    // The clock never moves: every crash is within the same 5 s.
+    let mut scene = michael_and_a_supervised_mikey(OTP_DEFAULT, &Clock::new());
+    for n in 1..=3 {
+        let after = format!("after crash {n} of Mikey's client, all within 5 s");
+        scene.crash_and_expect_restart(&format!("boom {n}"), &after);
+    }
+    let after = "after crash 4 of Mikey's client within 5 s (at most 3 restarts in 5 s)";
+    scene.crash_mikey("boom 4");
+    scene
+        .reports
+        .expect(after, Report::Crashed("boom 4".into()));
+    scene.reports.expect(after, Report::GaveUp);
+    scene.reports.expect_end(after);
+    scene
+        .michael
+        .expect_line(after, "Mikey has left the room", &scene.mikey);
+    scene.michael.expect_nothing(after, &scene.mikey);
+}
+
+#[test]
+fn crashes_further_apart_than_the_window_are_always_restarted() {
+    let clock = Clock::new();
+    let mut scene = michael_and_a_supervised_mikey(OTP_DEFAULT, &clock);
+    for n in 1..=5 {
+        clock.advance(Duration::from_secs(6));
+        let after = format!(
+            "after crash {n} of Mikey's client, each 6 s after the one before (at most \
+             3 restarts in 5 s; is the time read from self.clock?)"
+        );
+        scene.crash_and_expect_restart(&format!("boom {n}"), &after);
+    }
+}
+
+#[test]
+fn a_client_that_ends_normally_is_not_restarted() {
+    let mut scene = michael_and_a_supervised_mikey(OTP_DEFAULT, &Clock::new());
+    // The room's last words when a server stops: the client prints them
+    // and its loop ends, normally.
+    let _ = scene.pid.send(ToClient::Closing("bye".into()));
+    let after = "after Mikey's client ends normally (it was sent Closing)";
+    scene.mikey.expect(after, "closing: bye");
+    scene.reports.expect(after, Report::Ended);
+    scene.reports.expect_end(after);
+    scene
+        .michael
+        .expect_line(after, "Mikey has left the room", &scene.mikey);
+    scene.michael.expect_nothing(after, &scene.mikey);
+}
