@@ -1,11 +1,11 @@
-//! # Step 1: a client on its own, with `main` playing the room
+//! # Step 1: the client alone, with `main` playing the room
 //!
-//! Teaches: spawning a process (a thread) with a mailbox, and sending it a
-//! message directly. There is no room yet: like the post, which passes the
-//! IEx shell's own pid (`self`) as the room, `main` makes a mailbox of its
-//! own and hands that to the client as the room.
+//! Teaches: a process is a thread that owns a mailbox (a channel's
+//! `Receiver`); its pid is the channel's `Sender`. There is no room yet:
+//! like the post, which passes the IEx shell's own pid (`self`) as the
+//! room, `main` makes a mailbox of its own and hands that to the client.
 //!
-//! Mirrors, in `more-elixir-processes.md`:
+//! Mirrors `Client` in `more-elixir-processes.md` and its first session:
 //!
 //! ```text
 //! iex> client = Client.join_room(self, "Michael")
@@ -15,37 +15,101 @@
 //!
 //! (The post shows `Michael's client - Hello`, but its code prints `: `.)
 //!
-//! Run it:
-//!
-//! ```text
-//! cargo run --example step1_client
-//! ```
-//!
-//! Output: `examples/transcripts/step1_client.txt`, compared line by line
-//! with a real run by `tests/examples.rs`. Lines starting with `>` are the
-//! calls `main` makes; the others are what arrived.
+//! Run it: `cargo run --example step1_client`. Its output is
+//! `examples/transcripts/step1_client.txt`, which `tests/examples.rs`
+//! compares with a real run. Lines starting with `>` are what `main` does
+//! next; the others are what that caused.
 
-use chatroom::{Client, Console, Line, Pid, ToClient, ToRoom};
+// ANCHOR: program
+use crossbeam_channel::{unbounded, Receiver, Sender};
+use std::thread;
 
-fn main() {
-    // All clients print through `terminal`, which prints for them.
-    let (console, terminal) = Console::channel();
+// ANCHOR: messages
+/// What a room receives: the post's `{self, :join, username}`.
+enum ToRoom {
+    Join {
+        client: Sender<ToClient>,
+        username: String,
+    },
+}
 
-    // ANCHOR: main
-    // `self` in IEx: main needs a mailbox of its own to play the room.
-    let (me, my_mailbox) = Pid::<ToRoom>::new_mailbox(16);
+/// What a client receives: the post's `{sender, :message, message}`.
+enum ToClient {
+    Message(String),
+}
+// ANCHOR_END: messages
 
-    println!("> let client = Client::join_room_with(&me, \"Michael\", console);");
-    let client = Client::join_room_with(&me, "Michael", console);
+// ANCHOR: client
+/// The post's `defmodule Client`.
+mod client {
+    use super::*;
 
-    // The client's first act was to tell "the room" (us) that it joined.
-    if let Ok(ToRoom::Join { username, .. }) = my_mailbox.recv() {
-        println!("main, playing the room, received: join from {username}");
+    /// `join_room/2`: start a client process and return its pid.
+    pub fn join_room(
+        room: &Sender<ToRoom>,
+        username: &str,
+        console: &Sender<String>,
+    ) -> Sender<ToClient> {
+        let (pid, mailbox) = unbounded();
+        // `start/2`'s send, made by the caller (see the book).
+        let join = ToRoom::Join {
+            client: pid.clone(),
+            username: username.to_string(),
+        };
+        room.send(join).expect("the room is running");
+        let username = username.to_string();
+        let console = console.clone();
+        thread::spawn(move || client_loop(mailbox, username, console));
+        pid
     }
 
-    println!("> client.pid().send(ToClient::Message(Line::new(\"Hello\")));");
-    let hello = ToClient::Message(Line::new("Hello"));
-    client.pid().send(hello).expect("the client is running");
-    terminal.print_next(1);
-    // ANCHOR_END: main
+    /// `loop/2`: print each message, until no pid is left.
+    fn client_loop(mailbox: Receiver<ToClient>, username: String, console: Sender<String>) {
+        for message in mailbox {
+            match message {
+                ToClient::Message(text) => {
+                    let _ = console.send(format!("{username}'s client: {text}"));
+                }
+            }
+        }
+    }
 }
+// ANCHOR_END: client
+
+// ANCHOR: print_next
+/// IEx shows what a command printed before its next prompt. Clients send
+/// their lines to `screen`; this waits for `n` of them and prints them.
+fn print_next(screen: &Receiver<String>, n: usize) {
+    for line in screen.iter().take(n) {
+        println!("{line}");
+    }
+}
+// ANCHOR_END: print_next
+
+// ANCHOR: main
+fn main() {
+    let (console, screen) = unbounded();
+    // `self`: main plays the room, so it needs a mailbox of its own.
+    let (me, my_mailbox) = unbounded();
+
+    println!("> let client = client::join_room(&me, \"Michael\", &console);");
+    let client = client::join_room(&me, "Michael", &console);
+
+    println!("> client.send(ToClient::Message(\"Hello\".to_string()))");
+    let hello = ToClient::Message("Hello".to_string());
+    client.send(hello).expect("the client is running");
+    print_next(&screen, 1);
+
+    // IEx's `flush()`: what is waiting in main's mailbox?
+    println!("> my_mailbox.try_recv()");
+    if let Ok(ToRoom::Join {
+        client: pid,
+        username,
+    }) = my_mailbox.try_recv()
+    {
+        let same = pid.same_channel(&client);
+        println!("Join from {username}; its pid is client's: {same}");
+    }
+}
+// ANCHOR_END: main
+// ANCHOR_END: program
