@@ -319,7 +319,8 @@ fn main() -> io::Result<()> {
 /// room1, in a terminal of its own: serve until Ctrl-C.
 fn serve(address: &str) -> io::Result<()> {
     let listener = TcpListener::bind(address)?;
-    println!("room1: the room chatroom is on {}", listener.local_addr()?);
+    let address = listener.local_addr()?;
+    println!("serving the room chatroom on {address}; Ctrl-C to stop");
     node::serve(listener);
     Ok(())
 }

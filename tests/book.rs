@@ -231,7 +231,12 @@ fn names_checked_by(file: &str, function: &str) -> Vec<String> {
 
 #[test]
 fn every_transcript_in_the_book_is_checked_against_a_real_run() {
-    let examples = names_checked_by("examples.rs", "assert_example_matches_transcript");
+    let mut examples = names_checked_by("examples.rs", "assert_example_matches_transcript");
+    // Step 5 in three terminals: `examples/transcripts/step5_network_terminals.txt`.
+    examples.extend(names_checked_by(
+        "examples.rs",
+        "assert_terminals_match_transcript",
+    ));
     let sessions = names_checked_by("sessions.rs", "assert_session_matches_transcript");
     assert!(!examples.is_empty(), "tests/examples.rs checks no example");
     assert!(!sessions.is_empty(), "tests/sessions.rs checks no session");
@@ -252,9 +257,13 @@ fn every_transcript_in_the_book_is_checked_against_a_real_run() {
                  assert_example_matches_transcript(\"{name}\"), so nothing checks it",
                 include.place
             );
+            let example = name.strip_suffix("_terminals").unwrap_or(name);
             assert!(
-                root().join("examples").join(format!("{name}.rs")).is_file(),
-                "{}: transcripts/{name}.txt has no examples/{name}.rs",
+                root()
+                    .join("examples")
+                    .join(format!("{example}.rs"))
+                    .is_file(),
+                "{}: transcripts/{name}.txt has no examples/{example}.rs",
                 include.place
             );
         } else if dir == session_dir {
@@ -355,4 +364,150 @@ fn inline_diagrams_have_no_blank_lines() {
             );
         }
     }
+}
+
+// ---- What changed since the last step: diffs made from the programs ----
+
+/// The step programs, in order. Each has a `program` anchor around all of
+/// its code (everything but its header comment), and the book shows the
+/// diff from one to the next in `book/src/diffs/NAME.diff`.
+const STEPS: [&str; 5] = [
+    "step1_client",
+    "step2_join",
+    "step3_post",
+    "step4_register",
+    "step5_network",
+];
+
+/// Lines of context around each change.
+const CONTEXT: usize = 2;
+
+/// A unified diff of `old` into `new`, line by line, for readers: ` `, `-`
+/// and `+` lines, and before each hunk an `@@` line naming the item
+/// (`fn`, `mod`, `enum`, ...) it is in, instead of line numbers (which
+/// would count from the anchor, not from the top of the file).
+fn diff(old: &str, new: &str) -> String {
+    let old: Vec<&str> = old.lines().collect();
+    let new: Vec<&str> = new.lines().collect();
+    // lcs[i][j]: length of the longest common subsequence of old[i..], new[j..].
+    let mut lcs = vec![vec![0usize; new.len() + 1]; old.len() + 1];
+    for i in (0..old.len()).rev() {
+        for j in (0..new.len()).rev() {
+            lcs[i][j] = if old[i] == new[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
+        }
+    }
+    // The edit script: (mark, line, index in old of the next old line).
+    let mut edits: Vec<(char, &str, usize)> = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        if i < old.len() && j < new.len() && old[i] == new[j] {
+            edits.push((' ', old[i], i));
+            i += 1;
+            j += 1;
+        } else if i < old.len() && (j == new.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+            // Removed lines first, then what replaced them, as diff does.
+            edits.push(('-', old[i], i));
+            i += 1;
+        } else {
+            edits.push(('+', new[j], i));
+            j += 1;
+        }
+    }
+    // Keep the changes and CONTEXT unchanged lines either side of each.
+    let changed: Vec<usize> = (0..edits.len()).filter(|&k| edits[k].0 != ' ').collect();
+    let keep = |k: usize| {
+        changed
+            .iter()
+            .any(|&c| k + CONTEXT >= c && k <= c + CONTEXT)
+    };
+    let starts_item = |line: &str| {
+        let line = line.trim_start();
+        ["fn ", "pub fn ", "mod ", "enum ", "struct ", "impl "]
+            .iter()
+            .any(|p| line.starts_with(p))
+    };
+    let mut out = String::new();
+    let mut last_kept: Option<usize> = None;
+    for (k, &(mark, line, old_at)) in edits.iter().enumerate() {
+        if !keep(k) {
+            continue;
+        }
+        if last_kept.is_none_or(|last| last + 1 != k) {
+            // A new hunk: name the item the old program is in here (the
+            // hunk's first line included, if it is an old line).
+            let upto = if mark == '+' { old_at } else { old_at + 1 };
+            let item = old[..upto]
+                .iter()
+                .rev()
+                .find(|l| starts_item(l))
+                .map(|l| l.trim().trim_end_matches('{').trim_end())
+                .unwrap_or("");
+            out.push_str(&format!("@@ {item}\n").replace("@@ \n", "@@\n"));
+        }
+        last_kept = Some(k);
+        out.push(mark);
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The `program` anchor of `examples/NAME.rs`.
+fn program(name: &str) -> String {
+    let path = root().join("examples").join(format!("{name}.rs"));
+    let body = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    anchored_text(&body, "program")
+        .unwrap_or_else(|| panic!("{} has no `program` anchor", path.display()))
+}
+
+/// `book/src/diffs/NAME.diff`, the diff the book shows for step NAME.
+fn diff_file(name: &str) -> PathBuf {
+    root().join("book/src/diffs").join(format!("{name}.diff"))
+}
+
+#[test]
+fn the_step_diffs_in_the_book_are_made_from_the_programs() {
+    // Set BLESS_BOOK=1 to write them after changing a step program.
+    let bless = std::env::var_os("BLESS_BOOK").is_some();
+    let mut stale = Vec::new();
+    for pair in STEPS.windows(2) {
+        let (before, after) = (pair[0], pair[1]);
+        let made = diff(&program(before), &program(after));
+        let file = diff_file(after);
+        if bless {
+            fs::create_dir_all(file.parent().unwrap()).unwrap();
+            fs::write(&file, &made).unwrap();
+        } else if fs::read_to_string(&file).ok().as_deref() != Some(made.as_str()) {
+            stale.push(file.display().to_string());
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "out of date with examples/step*.rs (run `BLESS_BOOK=1 cargo test --test book`):\n{}",
+        stale.join("\n")
+    );
+    // Nothing else in diffs/: every diff there is one this test makes.
+    for entry in fs::read_dir(root().join("book/src/diffs")).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let step = name.trim_end_matches(".diff");
+        assert!(
+            STEPS[1..].contains(&step),
+            "book/src/diffs/{name} is not the diff of a step program"
+        );
+    }
+}
+
+#[test]
+fn the_diff_shows_a_change_and_its_context_and_nothing_else() {
+    let old = "mod a {\n    fn one() {}\n    x\n    y\n    z\n    w\n    v\n}\n";
+    let new = "mod a {\n    fn one() {}\n    x\n    Y\n    z\n    w\n    v\n}\n";
+    assert_eq!(
+        diff(old, new),
+        "@@ fn one() {}\n     fn one() {}\n     x\n-    y\n+    Y\n     z\n     w\n"
+    );
+    assert_eq!(diff(old, old), "", "no change, no diff");
 }
