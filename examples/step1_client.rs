@@ -21,8 +21,10 @@
 //! next; the others are what that caused.
 
 // ANCHOR: program
+// ANCHOR: imports
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use std::thread;
+// ANCHOR_END: imports
 
 // ANCHOR: messages
 /// What a room receives: the post's `{self, :join, username}`.

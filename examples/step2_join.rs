@@ -24,8 +24,10 @@
 //! keep theirs.
 
 // ANCHOR: program
+// ANCHOR: imports
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use std::thread;
+// ANCHOR_END: imports
 
 // ANCHOR: messages
 /// What a room receives: the post's `{self, :join, username}`.

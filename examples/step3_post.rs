@@ -25,8 +25,10 @@
 //! `tests/examples.rs` as in step 2 (two clients' lines in either order).
 
 // ANCHOR: program
+// ANCHOR: imports
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use std::thread;
+// ANCHOR_END: imports
 
 // ANCHOR: messages
 /// What a room receives: the post's `{self, :join, username}`
@@ -72,6 +74,7 @@ mod client {
         pid
     }
 
+    // ANCHOR: post_message
     /// `post_message/3`: ask `room` to post `text` for `client`.
     pub fn post_message(client: &Sender<ToClient>, room: &Sender<ToRoom>, text: &str) {
         let message = ToRoom::Message {
@@ -80,6 +83,7 @@ mod client {
         };
         room.send(message).expect("the room is running");
     }
+    // ANCHOR_END: post_message
 
     /// `loop/2`: print each message, until no pid is left.
     fn client_loop(mailbox: Receiver<ToClient>, username: String, console: Sender<String>) {
@@ -109,6 +113,7 @@ mod server {
     /// A client in the room's list: the post's `{pid, username}`.
     type Member = (Sender<ToClient>, String);
 
+    // ANCHOR: room_loop
     /// `loop/1`. The room's state is `clients`, newest first, owned
     /// by this thread alone.
     fn room_loop(mailbox: Receiver<ToRoom>, mut clients: Vec<Member>) {
@@ -130,6 +135,7 @@ mod server {
             }
         }
     }
+    // ANCHOR_END: room_loop
 
     /// `broadcast/2`: send `text` to every client in the list.
     fn broadcast(text: &str, clients: &[Member]) {

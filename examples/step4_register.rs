@@ -20,9 +20,11 @@
 //! `tests/examples.rs` as in step 2.
 
 // ANCHOR: program
+// ANCHOR: imports
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use std::collections::HashMap;
 use std::thread;
+// ANCHOR_END: imports
 
 // ANCHOR: messages
 /// What a room receives: the post's `{self, :join, username}`

@@ -34,6 +34,7 @@
 //! `tests/examples.rs`, which also runs the three-terminal form.
 
 // ANCHOR: program
+// ANCHOR: imports
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -41,6 +42,7 @@ use std::io::{self, BufRead, BufReader, Lines, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
+// ANCHOR_END: imports
 
 // ANCHOR: messages
 /// What a room receives: the post's `{self, :join, username}`
@@ -99,6 +101,7 @@ fn next_line(lines: &mut Lines<BufReader<TcpStream>>) -> io::Result<Option<Wire>
 mod client {
     use super::*;
 
+    // ANCHOR: join_room
     /// `join_room/2`: connect to the node, join the room by its name,
     /// wait until the server says the join is in, then print what the
     /// room sends, in a thread of its own. Returns the connection.
@@ -124,7 +127,9 @@ mod client {
         thread::spawn(move || client_loop(lines, username, console));
         Ok(stream)
     }
+    // ANCHOR_END: join_room
 
+    // ANCHOR: client_loop
     /// `post_message/3`: the connection knows who we are and which room.
     pub fn post_message(client: &TcpStream, text: &str) -> io::Result<()> {
         let text = text.to_string();
@@ -142,6 +147,7 @@ mod client {
         }
         let _ = console.send(format!("{username}'s client: connection closed"));
     }
+    // ANCHOR_END: client_loop
 }
 // ANCHOR_END: client
 
@@ -225,6 +231,7 @@ impl Registry {
 mod node {
     use super::*;
 
+    // ANCHOR: serve
     /// `s = Server.start` and `Process.register(s, :chatroom)`; then
     /// accept connections for ever, with a thread for each.
     pub fn serve(listener: TcpListener) {
@@ -243,16 +250,22 @@ mod node {
             }
         }
     }
+    // ANCHOR_END: serve
 
+    // ANCHOR: connection
     /// One client: its first line joins a room, each later line posts.
     fn connection(stream: TcpStream, registry: Registry) -> io::Result<()> {
         let mut lines = BufReader::new(stream.try_clone()?).lines();
-        let Ok(Some(Wire::Join { room, username })) = next_line(&mut lines) else {
+        let Ok(Some(Wire::Join {
+            room: name,
+            username,
+        })) = next_line(&mut lines)
+        else {
             let text = "the first line must be a join".to_string();
             return send_line(&stream, &Wire::Error { text });
         };
-        let Some(room) = registry.whereis(&room) else {
-            let text = format!("no room is registered as {room}");
+        let Some(room) = registry.whereis(&name) else {
+            let text = format!("no room is registered as {name}");
             return send_line(&stream, &Wire::Error { text });
         };
         // The client's pid, as the room sees it: a mailbox that
@@ -275,7 +288,9 @@ mod node {
         // The client left, or sent a line we do not understand.
         stream.shutdown(Shutdown::Both)
     }
+    // ANCHOR_END: connection
 
+    // ANCHOR: write_loop
     /// The client's `loop/2`, on the server: each message the room
     /// sends becomes a line on the socket.
     fn write_loop(mailbox: Receiver<ToClient>, stream: TcpStream) {
@@ -286,6 +301,7 @@ mod node {
             }
         }
     }
+    // ANCHOR_END: write_loop
 }
 // ANCHOR_END: node
 
@@ -300,10 +316,11 @@ fn print_next(screen: &Receiver<String>, n: usize) {
 // ANCHOR_END: print_next
 
 // ANCHOR: main
-fn main() -> io::Result<()> {
+// ANCHOR: modes
+fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match args[..] {
+    let done = match args[..] {
         [] => all_three(),
         ["serve"] => serve("127.0.0.1:7878"),
         ["serve", address] => serve(address),
@@ -313,9 +330,15 @@ fn main() -> io::Result<()> {
             eprintln!("usage: step5_network [serve [ADDRESS] | join NAME [ADDRESS]]");
             std::process::exit(2);
         }
+    };
+    if let Err(error) = done {
+        eprintln!("step5_network: {error}");
+        std::process::exit(1);
     }
 }
+// ANCHOR_END: modes
 
+// ANCHOR: serve_join
 /// room1, in a terminal of its own: serve until Ctrl-C.
 fn serve(address: &str) -> io::Result<()> {
     let listener = TcpListener::bind(address)?;
@@ -336,7 +359,9 @@ fn join(username: &str, node: &str) -> io::Result<()> {
     }
     Ok(())
 }
+// ANCHOR_END: serve_join
 
+// ANCHOR: all_three
 /// With no arguments: the post's three nodes in one run, each client over
 /// its own TCP connection, printing as IEx would.
 fn all_three() -> io::Result<()> {
@@ -361,5 +386,6 @@ fn all_three() -> io::Result<()> {
     print_next(&screen, 2);
     Ok(())
 }
+// ANCHOR_END: all_three
 // ANCHOR_END: main
 // ANCHOR_END: program
