@@ -511,3 +511,24 @@ fn the_diff_shows_a_change_and_its_context_and_nothing_else() {
     );
     assert_eq!(diff(old, old), "", "no change, no diff");
 }
+
+#[test]
+fn the_room_and_its_messages_are_step_3s_in_steps_4_and_5() {
+    // Step 5's chapter says the room crosses the network unchanged, and the
+    // exercises build on step 3's room: both rely on this.
+    let anchor = |name: &str, anchor: &str| {
+        let path = root().join("examples").join(format!("{name}.rs"));
+        anchored_text(&fs::read_to_string(path).unwrap(), anchor)
+            .unwrap_or_else(|| panic!("no {anchor} in {name}"))
+    };
+    for anchor_name in ["messages", "server"] {
+        let step3 = anchor("step3_post", anchor_name);
+        for later in ["step4_register", "step5_network"] {
+            assert_eq!(
+                anchor(later, anchor_name),
+                step3,
+                "{later}'s `{anchor_name}` is not step 3's"
+            );
+        }
+    }
+}

@@ -329,3 +329,25 @@ fn step5_network_names_the_speaker_from_its_list_but_does_not_check_the_text() {
     room2.end_input();
     room1.interrupt();
 }
+
+#[test]
+fn step5_network_join_says_why_it_cannot_join_and_exits_with_1() {
+    // A port nobody listens on: bound, then closed again.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let node = free.local_addr().unwrap().to_string();
+    drop(free);
+    let output = Command::new(env!("CARGO"))
+        .args(["run", "--quiet", "--example", "step5_network", "--"])
+        .args(["join", "Michael", &node])
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("step5_network: Connection refused"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+}
