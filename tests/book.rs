@@ -444,7 +444,12 @@ fn diff(old: &str, new: &str) -> String {
                 .iter()
                 .rev()
                 .find(|l| starts_item(l))
-                .map(|l| l.trim().trim_end_matches('{').trim_end())
+                .map(|l| {
+                    // `pub fn join_room(` -> `pub fn join_room`.
+                    let l = l.trim();
+                    let end = l.find(['(', '{', '<', '=']).unwrap_or(l.len());
+                    l[..end].trim_end()
+                })
                 .unwrap_or("");
             out.push_str(&format!("@@ {item}\n").replace("@@ \n", "@@\n"));
         }
@@ -507,7 +512,7 @@ fn the_diff_shows_a_change_and_its_context_and_nothing_else() {
     let new = "mod a {\n    fn one() {}\n    x\n    Y\n    z\n    w\n    v\n}\n";
     assert_eq!(
         diff(old, new),
-        "@@ fn one() {}\n     fn one() {}\n     x\n-    y\n+    Y\n     z\n     w\n"
+        "@@ fn one\n     fn one() {}\n     x\n-    y\n+    Y\n     z\n     w\n"
     );
     assert_eq!(diff(old, old), "", "no change, no diff");
 }
@@ -531,4 +536,85 @@ fn the_room_and_its_messages_are_step_3s_in_steps_4_and_5() {
             );
         }
     }
+}
+
+/// Non-blank lines that an include puts on the page.
+fn lines_shown(include: &Include) -> usize {
+    let body = fs::read_to_string(&include.file)
+        .unwrap_or_else(|e| panic!("{}: {e}", include.file.display()));
+    let text = if include.selector.is_empty() {
+        body
+    } else {
+        anchored_text(&body, &include.selector).unwrap_or_default()
+    };
+    text.lines().filter(|l| !l.trim().is_empty()).count()
+}
+
+/// For each `<div class="side-by-side">` pair in a page: the lines its
+/// left column (the post's Elixir or IEx) and its right column (our Rust)
+/// show. The pages write each pair as `<div class="side-by-side">`,
+/// `<div>` left `</div>`, `<div>` right `</div>`, `</div>`, each tag on a
+/// line of its own.
+fn side_by_side_lines(text: &str, dir: &Path) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("<div class=\"side-by-side\">\n<div>\n") {
+        rest = &rest[at..];
+        let end = rest.find("\n</div>\n</div>\n").expect("a pair ends");
+        let pair = &rest[..end];
+        let (left, right) = pair.split_once("\n</div>\n<div>\n").expect("two columns");
+        let count = |column: &str| -> usize {
+            includes_in(column, dir, "pair")
+                .iter()
+                .map(lines_shown)
+                .sum()
+        };
+        pairs.push((count(left), count(right)));
+        rest = &rest[end..];
+    }
+    pairs
+}
+
+#[test]
+fn the_rust_beside_the_post_is_at_most_three_times_as_long() {
+    // Issue 11's target: each step shows a program of the post's size, so
+    // the Rust a step chapter puts beside the Elixir is at most three times
+    // the Elixir's lines. Run with --nocapture to see the figures.
+    let mut report = Vec::new();
+    for chapter in [
+        "step1-client",
+        "step2-join",
+        "step3-post",
+        "step4-register",
+        "step5-network",
+    ] {
+        let page = root().join("book/src").join(format!("{chapter}.md"));
+        let text = fs::read_to_string(&page).unwrap();
+        let pairs = side_by_side_lines(&text, page.parent().unwrap());
+        assert!(!pairs.is_empty(), "{chapter} has no side-by-side pair");
+        let elixir: usize = pairs.iter().map(|p| p.0).sum();
+        let rust: usize = pairs.iter().map(|p| p.1).sum();
+        let ratio = rust as f64 / elixir as f64;
+        report.push(format!(
+            "{chapter}: {rust} lines of Rust beside {elixir} of Elixir ({ratio:.2}x)"
+        ));
+        assert!(
+            rust <= 3 * elixir,
+            "{chapter}: {rust} lines of Rust beside {elixir} lines of Elixir, more than 3x"
+        );
+    }
+    println!("{}", report.join("\n"));
+}
+
+#[test]
+fn side_by_side_pairs_are_counted_column_by_column() {
+    // The counter on a page written for it: a pair with two lines of
+    // Elixir beside three of Rust, both included from real files.
+    let dir = root().join("book/src");
+    let page = "<div class=\"side-by-side\">\n<div>\n\n```iex\n\
+                {{#include elixir/iex_step4.iex:session}}\n```\n\n</div>\n<div>\n\n\
+                ```rust\n{{#include ../../examples/step1_client.rs:imports}}\n```\n\n\
+                </div>\n</div>\n";
+    let pairs = side_by_side_lines(page, &dir);
+    assert_eq!(pairs, vec![(2, 2)]);
 }
