@@ -284,6 +284,13 @@ fn step5_network_refuses_what_it_cannot_take_with_a_reason() {
             "after {first:?}"
         );
     }
+    // After the join, a line that is not a post ends the connection: the
+    // client sees it close, though the writer thread still holds it.
+    let join = r#"{"type":"join","room":"chatroom","username":"Cy"}"#;
+    let (cy, mut answer) = raw_client(&node, join);
+    assert_eq!(read_json_line(&mut answer), "{\"type\":\"joined\"}\n");
+    writeln!(&cy, "not json").unwrap();
+    assert_eq!(read_json_line(&mut answer), "", "closed: no more lines");
     room1.interrupt();
 }
 
