@@ -65,3 +65,13 @@ pub mod ex08_rate_limit;
 pub mod ex09_rooms;
 #[cfg_attr(feature = "solutions", path = "../solutions/ex10_supervise.rs")]
 pub mod ex10_supervise;
+
+/// The wrong solutions of `wrong/`, each the reference solution with the
+/// parts a student got wrong (see `wrong/README.md`); built by `build.rs`
+/// for `.ci/check-exercises`, which proves that every one fails its checks.
+/// Their warnings are part of what a student handed in, so they are allowed.
+#[cfg(feature = "wrong-solutions")]
+#[allow(warnings, clippy::all)]
+pub mod wrong {
+    include!(concat!(env!("OUT_DIR"), "/wrong_modules.rs"));
+}
