@@ -6,25 +6,41 @@
 //! the exercise asks for. A failure says which requirement failed:
 //! "after Ann asks /who, Ann should receive "In the room: Ann" but got ...".
 //!
-//! Nothing here sleeps to let the room catch up. [`TestRoom::settle`]
-//! sends the room a join it must refuse and waits for the refusal. A room
-//! handles its mailbox in order, so by then everything it did for earlier
-//! messages has been delivered: a mailbox that is still empty will stay
-//! so. That is how a check knows both that something did not happen and,
-//! without waiting, that an expected line is not coming. The one wait, for
-//! the refusal, is bounded by [`PATIENCE`] and ends at once if the room
-//! thread stopped, saying why (usually a `todo!()` still in place).
+//! Nothing here sleeps to let the room catch up, and nothing waits on a
+//! clock for success. Two events tell a check that nothing else will come:
+//!
+//! * [`TestRoom::settle`] sends the room a join it must refuse and waits
+//!   for the refusal. A room handles its mailbox in order, so by then
+//!   everything it did for earlier messages has been delivered: a mailbox
+//!   that is still empty will stay so, as far as the room is concerned.
+//!   That is how a check knows, in the middle, that something did not
+//!   happen, and without waiting that an expected line is not coming.
+//! * When a check ends, the kit closes the room: it drops the last pid of
+//!   the room, waits for the room thread to return, then reads every
+//!   client's mailbox until it *disconnects*, which happens only once every
+//!   copy of that client's pid is gone, the room's and any thread's it
+//!   started. Anything found then, a check did not ask for: a line sent
+//!   twice, an extra reply after the right one, a line from a thread that
+//!   sent it late. So each check also proves that nobody received anything
+//!   more, for ever.
+//!
+//! The waits, for the refusal and for the end, are bounded by [`PATIENCE`]
+//! and end at once if the room thread stopped, saying why (usually a
+//! `todo!()` still in place). A bound only decides how long a wrong room
+//! takes to fail; a right one never comes near it.
 
 #![allow(dead_code)] // each exercise's checks use a different part of this
 
 use std::any::Any;
+use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::Duration;
 
 use chatroom::{ClientPid, Mailbox, Pid, ToClient};
-use crossbeam_channel::{select, Receiver};
+use crossbeam_channel::{select, Receiver, RecvTimeoutError};
 
 /// The longest a check waits for something that should come at once.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -83,18 +99,70 @@ pub fn describe(message: &ToClient) -> String {
     }
 }
 
-/// Your room, running in its own thread, as the checks see it.
+/// Your room, running in its own thread, as the checks see it. Clones
+/// share one room; when the last clone goes (the check has ended, and
+/// every `TestClient`, which holds one, with it), the room is closed and
+/// every mailbox read to its end: see [`Shared::drop`].
 pub struct TestRoom<M> {
-    pid: Pid<M>,
-    watch: Watch,
+    shared: Rc<Shared<M>>,
 }
 
 // By hand: a derive would ask for `M: Clone`, and messages are not cloned.
 impl<M> Clone for TestRoom<M> {
     fn clone(&self) -> Self {
         TestRoom {
-            pid: self.pid.clone(),
-            watch: self.watch.clone(),
+            shared: Rc::clone(&self.shared),
+        }
+    }
+}
+
+/// What every clone of a `TestRoom` shares.
+struct Shared<M> {
+    /// The only pid of the room outside it. `None` once the room is closed.
+    pid: Option<Pid<M>>,
+    watch: Watch,
+    /// Every test client's name and mailbox, to read to the end.
+    clients: RefCell<Vec<(String, Mailbox<ToClient>)>>,
+}
+
+impl<M> Drop for Shared<M> {
+    /// The check has ended: close the room, and prove that nobody received
+    /// anything the check did not read. (If the check has already failed,
+    /// its own message says enough.)
+    fn drop(&mut self) {
+        if thread::panicking() {
+            return;
+        }
+        drop(self.pid.take()); // the room's `for message in mailbox` ends
+        match self.watch.ended.recv_timeout(PATIENCE) {
+            Err(RecvTimeoutError::Disconnected) => {}
+            _ => panic!(
+                "when the check ended, nothing could send to the room any more, but its \
+                 thread was still running {PATIENCE:?} later: does it wait for something \
+                 else than its mailbox?"
+            ),
+        }
+        let why = self.watch.why();
+        if why.starts_with("it panicked") {
+            panic!("when the check ended, the room thread had stopped: {why}");
+        }
+        for (name, mailbox) in self.clients.borrow().iter() {
+            // One message is already one too many; otherwise this waits for
+            // the disconnection, or for something late.
+            match mailbox.recv_timeout(PATIENCE) {
+                Err(RecvTimeoutError::Disconnected) => {}
+                Ok(extra) => panic!(
+                    "when the check ended (the room had stopped, and everything sent \
+                     to {name} had arrived), {name} had also received {}, besides \
+                     everything this check expected",
+                    describe(&extra)
+                ),
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "{PATIENCE:?} after the room thread ended, something still held \
+                     {name}'s pid, so more could still arrive: a thread the room \
+                     started?"
+                ),
+            }
         }
     }
 }
@@ -120,19 +188,30 @@ impl<M: Chat> TestRoom<M> {
             })
             .expect("could not start the room thread");
         TestRoom {
-            pid,
-            watch: Watch { ended, why },
+            shared: Rc::new(Shared {
+                pid: Some(pid),
+                watch: Watch { ended, why },
+                clients: RefCell::new(Vec::new()),
+            }),
         }
+    }
+
+    /// The room's pid, while the check runs.
+    fn pid(&self) -> &Pid<M> {
+        self.shared
+            .pid
+            .as_ref()
+            .expect("the room is open while a check runs")
     }
 
     /// Sends the room `message`; `what` says what it is, for the failure
     /// message if the room has stopped.
     #[track_caller]
     pub fn send(&self, what: &str, message: M) {
-        if self.pid.send(message).is_err() {
+        if self.pid().send(message).is_err() {
             panic!(
                 "{what}, but the room thread had already stopped: {}",
-                self.watch.why()
+                self.shared.watch.why()
             );
         }
     }
@@ -140,6 +219,10 @@ impl<M: Chat> TestRoom<M> {
     /// A client that has not joined: its mailbox, and a pid to send as.
     pub fn stranger(&self, name: &str) -> TestClient<M> {
         let (pid, mailbox) = Pid::new_mailbox(256);
+        self.shared
+            .clients
+            .borrow_mut()
+            .push((name.to_string(), mailbox.clone()));
         TestClient {
             name: name.to_string(),
             pid,
@@ -195,10 +278,11 @@ impl<M: Chat> TestRoom<M> {
     /// `settle`, saying what went wrong instead of panicking.
     fn try_settle(&self) -> Result<(), String> {
         let (probe, answers) = Pid::new_mailbox(16);
-        if self.pid.send(M::join(probe, PROBE_NAME.into())).is_err() {
+        let watch = &self.shared.watch;
+        if self.pid().send(M::join(probe, PROBE_NAME.into())).is_err() {
             return Err(format!(
                 "the room thread had already stopped: {}",
-                self.watch.why()
+                watch.why()
             ));
         }
         let should = format!(
@@ -210,8 +294,8 @@ impl<M: Chat> TestRoom<M> {
                 Ok(other) => Err(format!("{should}, but it sent {}", describe(&other))),
                 Err(_) => Err(format!("{should}, but it sent nothing and forgot the client")),
             },
-            recv(self.watch.ended) -> _ => {
-                Err(format!("the room thread stopped: {}", self.watch.why()))
+            recv(watch.ended) -> _ => {
+                Err(format!("the room thread stopped: {}", watch.why()))
             }
             default(PATIENCE) => Err(format!("{should}; nothing came within {PATIENCE:?}")),
         }
