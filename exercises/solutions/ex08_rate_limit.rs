@@ -5,7 +5,7 @@
 //!
 //! Teaches: time as data, and keeping a rule testable. One member posting
 //! as fast as they can would drown everyone else; the room refuses lines
-//! beyond `max_lines` in any window of length `per`, for each member
+//! beyond `max` in any window of length `per`, for each member
 //! separately. The rule lives in a `Limiter` that is told the time instead
 //! of reading the clock, so it can be checked with made-up times; only the
 //! room reads the clock. In the post's terms, `Server.loop/1` would keep
@@ -15,7 +15,7 @@
 //! Build: two parts.
 //!
 //! * `Limiter::allow(now, limit)`: may a line be said at `now`? Yes if
-//!   fewer than `limit.max_lines` lines were accepted in the `limit.per`
+//!   fewer than `limit.max` lines were accepted in the `limit.per`
 //!   before `now` (a line exactly `per` old no longer counts); then the
 //!   line counts from now on. A refused line does not count, so a member
 //!   who keeps trying is not locked out for longer. The window slides: it
@@ -37,10 +37,11 @@ use chatroom::{ClientPid, Line, Mailbox, ToClient};
 use crate::given::{refuse, welcome};
 
 // ANCHOR: limiter
-/// At most `max_lines` lines in any window of length `per`.
+/// At most `max` in any window of length `per`: lines here, restarts in
+/// exercise 10, which reuses this limiter.
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimit {
-    pub max_lines: usize,
+    pub max: usize,
     pub per: Duration,
 }
 
@@ -56,11 +57,12 @@ impl Limiter {
         Limiter::default()
     }
 
+    // ANCHOR: allow
     /// May a line be said at `now`, under `limit`? If so, it now counts.
     pub fn allow(&mut self, now: Instant, limit: RateLimit) -> bool {
         // Lines `per` old or older no longer count. They are at the front,
         // so forgetting them is a few pops, and the queue never holds more
-        // than `max_lines` times.
+        // than `max` times.
         while let Some(&oldest) = self.accepted.front() {
             if now.saturating_duration_since(oldest) >= limit.per {
                 self.accepted.pop_front();
@@ -68,12 +70,13 @@ impl Limiter {
                 break;
             }
         }
-        if self.accepted.len() >= limit.max_lines {
+        if self.accepted.len() >= limit.max {
             return false; // refused, and not counted
         }
         self.accepted.push_back(now);
         true
     }
+    // ANCHOR_END: allow
 }
 // ANCHOR_END: limiter
 
@@ -85,6 +88,7 @@ pub enum ToRoom {
     Message { from: ClientPid, text: String },
 }
 
+// ANCHOR: room_loop
 /// The post's `loop(clients)`; the thread that runs it owns `room`.
 pub fn room_loop(mailbox: Mailbox<ToRoom>, limit: RateLimit) {
     let mut room = Room {
@@ -98,6 +102,7 @@ pub fn room_loop(mailbox: Mailbox<ToRoom>, limit: RateLimit) {
         }
     }
 }
+// ANCHOR_END: room_loop
 
 /// The post's `{pid, username}`, with the member's limiter.
 struct Member {
@@ -106,11 +111,13 @@ struct Member {
     limiter: Limiter,
 }
 
+// ANCHOR: room
 struct Room {
     /// Oldest first: a newcomer is pushed at the end.
     members: Vec<Member>,
     limit: RateLimit,
 }
+// ANCHOR_END: room
 
 impl Room {
     // ANCHOR: message
@@ -126,7 +133,7 @@ impl Room {
         if !sender.limiter.allow(Instant::now(), limit) {
             let reason = format!(
                 "slow down: at most {} lines per {} s",
-                limit.max_lines,
+                limit.max,
                 limit.per.as_secs()
             );
             return refuse(&from, reason);
@@ -138,6 +145,7 @@ impl Room {
 
     // The seed's room, given: join and broadcast.
 
+    // ANCHOR: join
     /// `{sender, :join, username}`: tell the others, then add the newcomer.
     /// An invalid or taken name is refused.
     fn join(&mut self, client: ClientPid, username: String) {
@@ -155,6 +163,7 @@ impl Room {
             limiter: Limiter::new(),
         });
     }
+    // ANCHOR_END: join
 
     /// `broadcast(message, clients)`: one shared `Line` for every member.
     fn broadcast(&self, text: &str) {

@@ -53,12 +53,14 @@ struct Member {
     username: String,
 }
 
+// ANCHOR: room
 #[derive(Default)]
 struct Room {
     /// Oldest first: a newcomer is pushed at the end. (The post prepends,
     /// `[{sender, username} | clients]`, so its list is newest first.)
     members: Vec<Member>,
 }
+// ANCHOR_END: room
 
 impl Room {
     // ANCHOR: who
@@ -71,6 +73,7 @@ impl Room {
 
     // The seed's room, given: join, message, broadcast.
 
+    // ANCHOR: join
     /// `{sender, :join, username}`: tell the others, then add the newcomer.
     /// An invalid or taken name is refused.
     fn join(&mut self, client: ClientPid, username: String) {
@@ -87,6 +90,7 @@ impl Room {
             username,
         });
     }
+    // ANCHOR_END: join
 
     /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
     /// sender included. The name comes from the member list, by pid.

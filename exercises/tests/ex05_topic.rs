@@ -101,6 +101,40 @@ fn a_newcomer_is_told_the_topic_right_after_joining() {
 }
 
 #[test]
+fn every_newcomer_is_told_the_topic_of_the_moment() {
+    let room = TestRoom::start(room_loop);
+    let [ann] = room.join_all(["Ann"]);
+    set_topic(&ann, "Rust threads");
+    ann.expect_line("after Ann sets a topic", "Ann set the topic: Rust threads");
+    let carol = room.join("Carol");
+    carol.expect_line("after Carol joins", "The topic is: Rust threads");
+    ann.expect_line("after Carol joins", "Carol has joined the room");
+    let dave = room.join("Dave");
+    let after = "after Carol, then Dave, join a room whose topic is \"Rust threads\"";
+    dave.expect_line(
+        &format!("{after} (Dave too is told it)"),
+        "The topic is: Rust threads",
+    );
+    ann.expect_line(after, "Dave has joined the room");
+    carol.expect_line(after, "Dave has joined the room");
+    set_topic(&carol, "Elixir processes");
+    for member in [&ann, &carol, &dave] {
+        member.expect_line(
+            "after Carol sets another topic",
+            "Carol set the topic: Elixir processes",
+        );
+    }
+    let eve = room.join("Eve");
+    eve.expect_line(
+        "after the topic changes to \"Elixir processes\" and Eve joins",
+        "The topic is: Elixir processes",
+    );
+    for member in [&ann, &carol, &dave] {
+        member.expect_line("after Eve joins", "Eve has joined the room");
+    }
+}
+
+#[test]
 fn an_empty_topic_is_refused_and_the_old_one_stays() {
     let room = TestRoom::start(room_loop);
     let [ann, bob] = room.join_all(["Ann", "Bob"]);

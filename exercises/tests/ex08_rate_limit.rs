@@ -22,7 +22,7 @@ impl Chat for ToRoom {
 }
 
 const THREE_PER_10_S: RateLimit = RateLimit {
-    max_lines: 3,
+    max: 3,
     per: Duration::from_secs(10),
 };
 
@@ -137,7 +137,7 @@ fn the_limiter_window_slides_rather_than_restarting() {
 }
 
 const THREE_PER_HOUR: RateLimit = RateLimit {
-    max_lines: 3,
+    max: 3,
     per: Duration::from_secs(3600),
 };
 
