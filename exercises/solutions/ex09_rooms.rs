@@ -106,6 +106,7 @@ pub struct MovingClient {
 
 impl MovingClient {
     // ANCHOR: todo
+    // ANCHOR: run
     /// The client's loop: until the commands channel closes, print what
     /// the rooms send and do what the person types, whichever comes first.
     /// Then leave the room.
@@ -131,7 +132,9 @@ impl MovingClient {
             }
         }
     }
+    // ANCHOR_END: run
 
+    // ANCHOR: move_to
     /// `/join ROOM`: refuse the room we are in or an invalid name; else
     /// leave this room, print what it sends until its `Left` has come,
     /// then join the room called `room_name`.
@@ -166,6 +169,7 @@ impl MovingClient {
             self.complain(&format!("{room_name} has stopped"));
         }
     }
+    // ANCHOR_END: move_to
     // ANCHOR_END: todo
 
     // ANCHOR: given

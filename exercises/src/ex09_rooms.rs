@@ -103,19 +103,23 @@ pub struct MovingClient {
 
 impl MovingClient {
     // ANCHOR: todo
+    // ANCHOR: run
     /// The client's loop: until the commands channel closes, print what
     /// the rooms send and do what the person types, whichever comes first.
     /// Then leave the room.
     fn run(mut self, commands: Receiver<Command>) {
         todo!("ex09: select! over the mailbox and the commands")
     }
+    // ANCHOR_END: run
 
+    // ANCHOR: move_to
     /// `/join ROOM`: refuse the room we are in or an invalid name; else
     /// leave this room, print what it sends until its `Left` has come,
     /// then join the room called `room_name`.
     fn move_to(&mut self, room_name: &str) {
         todo!("ex09: leave, wait for Left, then join the new room")
     }
+    // ANCHOR_END: move_to
     // ANCHOR_END: todo
 
     // ANCHOR: given
