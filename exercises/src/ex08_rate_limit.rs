@@ -28,10 +28,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use chatroom::username::validate_username;
-use chatroom::{ClientPid, Line, Mailbox, ToClient};
-
-use crate::given::{refuse, welcome};
+use crate::given::{refuse, validate_username, welcome, ClientPid, Mailbox, ToClient};
 
 // ANCHOR: limiter
 /// At most `max` in any window of length `per`: lines here, restarts in
@@ -72,10 +69,11 @@ pub enum ToRoom {
 }
 
 // ANCHOR: room_loop
-/// The post's `loop(clients)`; the thread that runs it owns `room`.
+/// Step 3's `room_loop`, the post's `loop(clients)`; the thread that runs
+/// it owns `room`.
 pub fn room_loop(mailbox: Mailbox<ToRoom>, limit: RateLimit) {
     let mut room = Room {
-        members: Vec::new(),
+        clients: Vec::new(),
         limit,
     };
     for message in mailbox {
@@ -87,7 +85,7 @@ pub fn room_loop(mailbox: Mailbox<ToRoom>, limit: RateLimit) {
 }
 // ANCHOR_END: room_loop
 
-/// The post's `{pid, username}`, with the member's limiter.
+/// Step 3's `(pid, username)`, with names, and the member's limiter.
 struct Member {
     pid: ClientPid,
     username: String,
@@ -96,8 +94,8 @@ struct Member {
 
 // ANCHOR: room
 struct Room {
-    /// Oldest first: a newcomer is pushed at the end.
-    members: Vec<Member>,
+    /// Newest first, as in step 3: `join` puts a newcomer in front.
+    clients: Vec<Member>,
     limit: RateLimit,
 }
 // ANCHOR_END: room
@@ -112,7 +110,7 @@ impl Room {
     }
     // ANCHOR_END: message
 
-    // The seed's room, given: join and broadcast.
+    // Step 3's room, given: join and broadcast.
 
     // ANCHOR: join
     /// `{sender, :join, username}`: tell the others, then add the newcomer.
@@ -121,24 +119,26 @@ impl Room {
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
         self.broadcast(&format!("{username} has joined the room"));
-        welcome(&client, &username);
-        self.members.push(Member {
-            pid: client,
-            username,
-            limiter: Limiter::new(),
-        });
+        welcome(&client);
+        self.clients.insert(
+            0,
+            Member {
+                pid: client,
+                username,
+                limiter: Limiter::new(),
+            },
+        );
     }
     // ANCHOR_END: join
 
-    /// `broadcast(message, clients)`: one shared `Line` for every member.
+    /// `broadcast(message, clients)`, as in step 3: the line to everyone.
     fn broadcast(&self, text: &str) {
-        let line = Line::new(text);
-        for member in &self.members {
-            let _ = member.pid.send(ToClient::Message(line.clone()));
+        for member in &self.clients {
+            let _ = member.pid.send(ToClient::Message(text.to_string()));
         }
     }
 }

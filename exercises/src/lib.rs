@@ -44,6 +44,7 @@
 )]
 
 pub mod given;
+pub mod rooms;
 
 #[cfg_attr(feature = "solutions", path = "../solutions/ex01_who.rs")]
 pub mod ex01_who;

@@ -2,8 +2,9 @@
 //! them with `cargo test -p exercises --test ex09_rooms`.
 //!
 //! Each check gives the clients their own registry of rooms and their own
-//! screen (a `Console::channel()`), types commands, and reads what each
-//! client printed. The rooms are `chatroom`'s own, except in the check on
+//! screen (a channel of lines, as step 3's clients print to), types
+//! commands, and reads what each client printed. The rooms are the given
+//! ones (`exercises::rooms`), except in the check on
 //! waiting for `Left`, where the test plays the rooms itself to control
 //! when each answers.
 //!
@@ -20,20 +21,22 @@
 //!   which closes its screen. A closed screen has printed everything it
 //!   ever will, so nothing unread can hide behind the end of a check.
 //!
-//! `Terminal::PATIENCE` (10 s) only bounds how long a wrong client takes
-//! to fail.
+//! `PATIENCE` (10 s) only bounds how long a wrong client takes to fail.
 
-use std::sync::Arc;
+use std::time::Duration;
 
-use chatroom::registry::Registry;
-use chatroom::{Console, Line, Pid, RoomConfig, Terminal, ToClient, ToRoom};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TryRecvError};
+use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use exercises::ex09_rooms::{start, Command};
+use exercises::given::ToClient;
+use exercises::rooms::{Registry, ToRoom};
+
+/// The longest a check waits for something that should come at once.
+const PATIENCE: Duration = Duration::from_secs(10);
 
 /// What one client printed, in order.
 struct Screen {
     name: String,
-    terminal: Terminal,
+    terminal: Receiver<String>,
 }
 
 impl Screen {
@@ -41,12 +44,12 @@ impl Screen {
     #[track_caller]
     fn next(&self, after: &str, should: &str) -> String {
         let name = &self.name;
-        match self.terminal.next_line() {
+        match self.terminal.recv_timeout(PATIENCE) {
             Ok(line) => line,
             Err(RecvTimeoutError::Timeout) => panic!(
                 "{after}, {name}'s client should print {should}, \
                  but printed nothing within {:?}",
-                Terminal::PATIENCE
+                PATIENCE
             ),
             Err(RecvTimeoutError::Disconnected) => panic!(
                 "{after}, {name}'s client should print {should}, but its thread \
@@ -91,7 +94,7 @@ impl Screen {
         let left = format!("{name}'s client: * you left {room}");
         let mut printed_left = false;
         loop {
-            match self.terminal.next_line() {
+            match self.terminal.recv_timeout(PATIENCE) {
                 Err(RecvTimeoutError::Disconnected) => return,
                 Ok(line) if line == left && !printed_left => printed_left = true,
                 Ok(line) => panic!(
@@ -101,7 +104,7 @@ impl Screen {
                 Err(RecvTimeoutError::Timeout) => panic!(
                     "{after}, {name}'s client should end (leave {room}, and return from \
                      `run`), but its thread was still running after {:?}",
-                    Terminal::PATIENCE
+                    PATIENCE
                 ),
             }
         }
@@ -154,15 +157,15 @@ fn everyone_quits(rooms: Vec<(&str, Vec<Person>)>) {
     }
 }
 
-fn rooms() -> Arc<Registry> {
-    Arc::new(Registry::new(RoomConfig::default(), 16))
+fn rooms() -> Registry {
+    Registry::default()
 }
 
 /// Starts `name`'s client in `room` and waits for "* you joined ROOM".
 #[track_caller]
-fn arrive(rooms: &Arc<Registry>, room: &str, name: &str) -> Person {
-    let (console, terminal) = Console::channel();
-    let commands = start(Arc::clone(rooms), room, name, console)
+fn arrive(rooms: &Registry, room: &str, name: &str) -> Person {
+    let (console, terminal) = unbounded();
+    let commands = start(rooms.clone(), room, name, console)
         .unwrap_or_else(|error| panic!("starting {name}'s client in {room} failed: {error}"));
     let person = Person {
         commands,
@@ -179,7 +182,7 @@ fn arrive(rooms: &Arc<Registry>, room: &str, name: &str) -> Person {
 }
 
 /// Ann and Bob in `chatroom`, Carol in `kitchen`; every screen read so far.
-fn ann_bob_and_carol() -> (Arc<Registry>, Person, Person, Person) {
+fn ann_bob_and_carol() -> (Registry, Person, Person, Person) {
     let rooms = rooms();
     let ann = arrive(&rooms, "chatroom", "Ann");
     let bob = arrive(&rooms, "chatroom", "Bob");
@@ -288,7 +291,7 @@ fn moving_to_the_room_you_are_in_is_refused() {
 #[test]
 fn moving_to_an_invalid_room_name_is_refused() {
     // `Registry::whereis_or_start` decides, with
-    // `chatroom::username::validate_room_name`: 1 to 64 letters, digits,
+    // `exercises::given::validate_room_name`: 1 to 64 letters, digits,
     // '_', '-' or '.'.
     let (_rooms, ann, bob, carol) = ann_bob_and_carol();
     let too_long = "r".repeat(65);
@@ -321,7 +324,7 @@ struct PlayedRoom {
 
 impl PlayedRoom {
     fn register(rooms: &Registry, name: &'static str) -> PlayedRoom {
-        let (pid, mailbox) = Pid::new_mailbox(16);
+        let (pid, mailbox) = unbounded();
         rooms.register(name, pid).unwrap();
         PlayedRoom { name, mailbox }
     }
@@ -330,12 +333,12 @@ impl PlayedRoom {
     #[track_caller]
     fn next(&self, after: &str, should: &str) -> ToRoom {
         let name = self.name;
-        match self.mailbox.recv_timeout(Terminal::PATIENCE) {
+        match self.mailbox.recv_timeout(PATIENCE) {
             Ok(message) => message,
             Err(_) => panic!(
                 "{after}, Ann's client should send {name} {should}, but {name} got \
                  nothing within {:?}",
-                Terminal::PATIENCE
+                PATIENCE
             ),
         }
     }
@@ -364,8 +367,8 @@ fn moving_waits_for_the_old_room_to_let_go() {
     let slow = PlayedRoom::register(&rooms, "slow");
     let kitchen = PlayedRoom::register(&rooms, "kitchen");
 
-    let (console, terminal) = Console::channel();
-    let commands = start(Arc::clone(&rooms), "slow", "Ann", console).unwrap();
+    let (console, terminal) = unbounded();
+    let commands = start(rooms.clone(), "slow", "Ann", console).unwrap();
     let ann = Person {
         commands,
         screen: Screen {
@@ -378,8 +381,7 @@ fn moving_waits_for_the_old_room_to_let_go() {
         other => panic!("Ann's client should first join slow, but slow got {other:?}"),
     };
     let _ = ann_pid.send(ToClient::Joined {
-        room: Arc::from("slow"),
-        username: "Ann".into(),
+        room: "slow".into(),
     });
     ann.screen
         .expect("after slow accepts Ann's join", "* you joined slow");
@@ -387,14 +389,14 @@ fn moving_waits_for_the_old_room_to_let_go() {
     ann.move_to("kitchen");
     let after = "after Ann asks to move to kitchen";
     match slow.next(after, "a Leave") {
-        ToRoom::Leave { from, .. } if from == ann_pid => {}
+        ToRoom::Leave { from } if from.same_channel(&ann_pid) => {}
         other => panic!("{after}, her client should send slow a Leave, but slow got {other:?}"),
     }
     // slow has not let Ann go, and says two more lines. A client waiting
     // for Left prints each; one that sleeps, or waits for any one message,
     // has joined kitchen before it prints the first, or the second.
     for line in ["Bob says: wait for me", "Bob says: still there?"] {
-        let _ = ann_pid.send(ToClient::Message(Line::new(line)));
+        let _ = ann_pid.send(ToClient::Message(line.into()));
         let after = format!(
             "after Ann asks to move to kitchen, and slow, before letting her go, says {line:?}"
         );
@@ -407,18 +409,18 @@ fn moving_waits_for_the_old_room_to_let_go() {
     }
 
     let _ = ann_pid.send(ToClient::Left {
-        room: Arc::from("slow"),
+        room: "slow".into(),
     });
     let after = "after slow lets Ann go (Left)";
     match kitchen.next(after, "a Join as Ann") {
-        ToRoom::Join { client, username } if client == ann_pid && username == "Ann" => {}
+        ToRoom::Join { client, username } if client.same_channel(&ann_pid) && username == "Ann" => {
+        }
         other => {
             panic!("{after}, her client should join kitchen as Ann, but kitchen got {other:?}")
         }
     }
     let _ = ann_pid.send(ToClient::Joined {
-        room: Arc::from("kitchen"),
-        username: "Ann".into(),
+        room: "kitchen".into(),
     });
     ann.screen.expect(after, "* you left slow");
     ann.screen.expect(after, "* you joined kitchen");
@@ -426,7 +428,7 @@ fn moving_waits_for_the_old_room_to_let_go() {
     drop(ann.commands);
     let after = "after Ann quits, in kitchen";
     match kitchen.next(after, "a Leave") {
-        ToRoom::Leave { from, .. } if from == ann_pid => {}
+        ToRoom::Leave { from } if from.same_channel(&ann_pid) => {}
         other => {
             panic!("{after}, her client should send kitchen a Leave, but kitchen got {other:?}")
         }

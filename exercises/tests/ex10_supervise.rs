@@ -2,7 +2,7 @@
 //! (`src/ex10_supervise.rs`). Run them with
 //! `cargo test -p exercises --test ex10_supervise`.
 //!
-//! The supervisor is checked in `chatroom`'s own room, with Michael
+//! The supervisor is checked in the given room (`exercises::rooms`), with Michael
 //! watching (a mailbox this file reads) and Mikey supervised; a check
 //! crashes Mikey's client by sending it `ToClient::Exit`, exactly as
 //! `examples/crash_client.rs` does. So the output shows
@@ -18,8 +18,9 @@
 //! * before deciding that Michael got nothing, a check lets the room
 //!   handle everything sent to it (a join it must refuse, then its
 //!   refusal): the room handles its mailbox in order;
-//! * every check ends with the supervisor ending: Mikey's client is closed
-//!   (`ToClient::Closing`), so the supervisor reports `Ended` and returns.
+//! * every check ends with the supervisor ending: Mikey's client ends
+//!   normally (the check has the room let him go, as if he typed /leave),
+//!   so the supervisor reports `Ended` and returns.
 //!   Then its reports channel and Mikey's screen both *close*: every report
 //!   it will ever make, and every line Mikey's clients will ever print,
 //!   has arrived, and the check reads them all.
@@ -27,18 +28,19 @@
 //! The waits for a report or a printed line are bounds on failure
 //! (`PATIENCE`), never on success.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chatroom::{ClientPid, Console, Mailbox, Pid, RoomPid, Server, ToClient, ToRoom};
+use crossbeam_channel::unbounded;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use exercises::ex10_supervise::{start, RateLimit, Report, OTP_DEFAULT};
+use exercises::given::{ClientPid, Mailbox, ToClient};
+use exercises::rooms::{RoomPid, ToRoom};
 
 /// The longest a check waits for something that should come at once.
 const PATIENCE: Duration = Duration::from_secs(10);
 
-// The supervisor, in chatroom's own room.
+// The supervisor, in the given room.
 
 /// A clock the checks move by hand.
 #[derive(Clone)]
@@ -65,14 +67,12 @@ const PROBE_NAME: &str = "not a name!";
 struct Michael {
     pid: ClientPid,
     mailbox: Mailbox<ToClient>,
-    /// The rest of a batch of lines (`ToClient::Lines`), oldest first.
-    unread: VecDeque<String>,
     room: RoomPid,
 }
 
 impl Michael {
     fn join(room: &RoomPid) -> Michael {
-        let (pid, mailbox) = Pid::new_mailbox(256);
+        let (pid, mailbox) = unbounded();
         room.send(ToRoom::Join {
             client: pid.clone(),
             username: "Michael".into(),
@@ -85,22 +85,13 @@ impl Michael {
         Michael {
             pid,
             mailbox,
-            unread: VecDeque::new(),
             room: room.clone(),
         }
     }
 
     fn take(&mut self) -> Option<Result<String, ToClient>> {
-        if let Some(line) = self.unread.pop_front() {
-            return Some(Ok(line));
-        }
         match self.mailbox.try_recv().ok()? {
-            ToClient::Message(line) => Some(Ok(line.text().to_string())),
-            ToClient::Lines(lines) => {
-                self.unread
-                    .extend(lines.iter().map(|line| line.text().to_string()));
-                self.unread.pop_front().map(Ok)
-            }
+            ToClient::Message(line) => Some(Ok(line)),
             other => Some(Err(other)),
         }
     }
@@ -110,7 +101,7 @@ impl Michael {
     /// handles its mailbox in order, so by then everything it sent for
     /// earlier messages has arrived.
     fn settle(&self) {
-        let (probe, answers) = Pid::new_mailbox(16);
+        let (probe, answers) = unbounded();
         let join = ToRoom::Join {
             client: probe,
             username: PROBE_NAME.into(),
@@ -127,7 +118,7 @@ impl Michael {
     /// coming. `mikey` is what Mikey's clients printed, for the message.
     #[track_caller]
     fn expect_line(&mut self, after: &str, text: &str, mikey: &Screen) {
-        if self.unread.is_empty() && self.mailbox.is_empty() {
+        if self.mailbox.is_empty() {
             self.settle();
         }
         match self.take() {
@@ -241,7 +232,7 @@ impl Reports {
     fn expect_started(&self, after: &str, old: Option<&ClientPid>) -> ClientPid {
         let should = "Started(the new client's pid)";
         match self.next(after, should) {
-            Report::Started(pid) if Some(&pid) == old => panic!(
+            Report::Started(pid) if old.is_some_and(|old| old.same_channel(&pid)) => panic!(
                 "{after}, the supervisor should start a new client, but it reported \
                  the crashed one's pid again"
             ),
@@ -288,17 +279,13 @@ struct Scene {
 }
 
 fn michael_and_a_supervised_mikey(intensity: RateLimit, clock: &Clock) -> Scene {
-    let room = Server::start();
+    let room = exercises::rooms::start("chatroom");
     let michael = Michael::join(&room);
-    let (console, lines) = crossbeam_channel::unbounded();
+    let (console, lines) = unbounded();
     let clock = clock.clone();
-    let reports = Reports(start(
-        room,
-        "Mikey",
-        Console::Channel(console),
-        intensity,
-        move || clock.now(),
-    ));
+    let reports = Reports(start(room, "Mikey", console, intensity, move || {
+        clock.now()
+    }));
     let mut scene = Scene {
         pid: reports.expect_started("after the supervisor of Mikey is started", None),
         michael,
@@ -316,21 +303,28 @@ impl Scene {
     /// `Process.exit(mikey, reason)`: Mikey's client panics with `reason`.
     #[track_caller]
     fn crash_mikey(&self, reason: &str) {
-        let exit = ToClient::Exit {
-            reason: reason.into(),
-        };
+        let exit = ToClient::Exit(reason.into());
         if self.pid.send(exit).is_err() {
             panic!("crashing Mikey's client ({reason:?}), but its thread had already ended");
         }
     }
 
-    /// The end of every check that leaves the supervisor running: close
-    /// Mikey's client, and read everything to the end.
+    /// Mikey types /leave: the room lets him go (`Left`), and his client
+    /// ends normally.
+    fn mikey_leaves(&self) {
+        let leave = ToRoom::Leave {
+            from: self.pid.clone(),
+        };
+        self.michael.room.send(leave).expect("the room is running");
+    }
+
+    /// The end of every check that leaves the supervisor running: Mikey
+    /// leaves, his client ends normally, and everything is read to the end.
     #[track_caller]
     fn close_mikey(self) {
-        let _ = self.pid.send(ToClient::Closing("bye".into()));
-        let after = "after Mikey's client is closed, at the end of the check";
-        self.mikey.expect(after, "closing: bye");
+        self.mikey_leaves();
+        let after =
+            "after Mikey leaves the room (his client ends normally), at the end of the check";
         self.reports.expect(after, Report::Ended);
         self.end(after);
     }
@@ -445,11 +439,10 @@ fn crashes_further_apart_than_the_window_are_always_restarted() {
 #[test]
 fn a_client_that_ends_normally_is_not_restarted() {
     let scene = michael_and_a_supervised_mikey(OTP_DEFAULT, &Clock::new());
-    // The room's last words when a server stops: the client prints them
-    // and its loop ends, normally.
-    let _ = scene.pid.send(ToClient::Closing("bye".into()));
-    let after = "after Mikey's client ends normally (it was sent Closing)";
-    scene.mikey.expect(after, "closing: bye");
+    // Mikey types /leave: the room lets him go, and his client's loop ends,
+    // normally.
+    scene.mikey_leaves();
+    let after = "after Mikey leaves the room, so that his client ends normally";
     scene.reports.expect(after, Report::Ended);
     scene.end(after);
 }

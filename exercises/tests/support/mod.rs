@@ -39,8 +39,8 @@ use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::Duration;
 
-use chatroom::{ClientPid, Mailbox, Pid, ToClient};
-use crossbeam_channel::{select, Receiver, RecvTimeoutError};
+use crossbeam_channel::{select, unbounded, Receiver, RecvTimeoutError, Sender};
+use exercises::given::{ClientPid, Mailbox, ToClient};
 
 /// The longest a check waits for something that should come at once.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -89,13 +89,11 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
 /// How a check describes what a client got, in a failure message.
 pub fn describe(message: &ToClient) -> String {
     match message {
-        ToClient::Message(line) => format!("the line {:?}", line.text()),
+        ToClient::Message(text) => format!("the line {text:?}"),
         ToClient::Error(reason) => format!("the error {reason:?}"),
-        ToClient::Joined { room, username } => {
-            format!("a Joined reply (joined {room} as {username})")
-        }
+        ToClient::Joined { room } => format!("a Joined reply (joined {room})"),
         ToClient::Left { room } => format!("a Left reply (left {room})"),
-        other => format!("{other:?}"),
+        ToClient::Exit(reason) => format!("an Exit ({reason:?})"),
     }
 }
 
@@ -119,7 +117,7 @@ impl<M> Clone for TestRoom<M> {
 /// What every clone of a `TestRoom` shares.
 struct Shared<M> {
     /// The only pid of the room outside it. `None` once the room is closed.
-    pid: Option<Pid<M>>,
+    pid: Option<Sender<M>>,
     watch: Watch,
     /// Every test client's name and mailbox, to read to the end.
     clients: RefCell<Vec<(String, Mailbox<ToClient>)>>,
@@ -172,7 +170,7 @@ impl<M: Chat> TestRoom<M> {
     /// `loop`. A panic in the room is caught so that checks can say what
     /// it was instead of waiting for lines that will never come.
     pub fn start(room_loop: impl FnOnce(Mailbox<M>) + Send + 'static) -> Self {
-        let (pid, mailbox) = Pid::new_mailbox(256);
+        let (pid, mailbox) = unbounded();
         let (alive, ended) = crossbeam_channel::bounded::<()>(0);
         let why = Arc::new(OnceLock::new());
         let room_why = Arc::clone(&why);
@@ -197,7 +195,7 @@ impl<M: Chat> TestRoom<M> {
     }
 
     /// The room's pid, while the check runs.
-    fn pid(&self) -> &Pid<M> {
+    fn pid(&self) -> &Sender<M> {
         self.shared
             .pid
             .as_ref()
@@ -218,7 +216,7 @@ impl<M: Chat> TestRoom<M> {
 
     /// A client that has not joined: its mailbox, and a pid to send as.
     pub fn stranger(&self, name: &str) -> TestClient<M> {
-        let (pid, mailbox) = Pid::new_mailbox(256);
+        let (pid, mailbox) = unbounded();
         self.shared
             .clients
             .borrow_mut()
@@ -244,7 +242,7 @@ impl<M: Chat> TestRoom<M> {
     }
 
     /// Joins everyone in `names`, in order, checking that the members
-    /// already there are told of each newcomer (the seed's rule). Start a
+    /// already there are told of each newcomer (step 2's rule). Start a
     /// check with this, and every mailbox is empty afterwards.
     #[track_caller]
     pub fn join_all<const N: usize>(&self, names: [&str; N]) -> [TestClient<M>; N] {
@@ -277,7 +275,7 @@ impl<M: Chat> TestRoom<M> {
 
     /// `settle`, saying what went wrong instead of panicking.
     fn try_settle(&self) -> Result<(), String> {
-        let (probe, answers) = Pid::new_mailbox(16);
+        let (probe, answers) = unbounded();
         let watch = &self.shared.watch;
         if self.pid().send(M::join(probe, PROBE_NAME.into())).is_err() {
             return Err(format!(
@@ -377,7 +375,7 @@ impl<M: Chat> TestClient<M> {
     pub fn expect_line(&self, after: &str, text: &str) {
         let should = format!("{text:?}");
         match self.next(after, &should) {
-            ToClient::Message(line) if line.text() == text => {}
+            ToClient::Message(line) if line == text => {}
             other => panic!(
                 "{after}, {} should receive {should}, but got {}",
                 self.name,

@@ -2,8 +2,8 @@
 // ANCHOR: who
     fn who(&self, from: ClientPid) {
         let mut names: Vec<&str> = Vec::new();
-        for member in &self.members {
-            if member.pid == from {
+        for member in self.clients.iter().rev() {
+            if member.pid.same_channel(&from) {
                 names.insert(0, &member.username);
             } else {
                 names.push(&member.username);

@@ -2,7 +2,7 @@
 // ANCHOR: room
 #[derive(Default)]
 struct Room {
-    members: Vec<Member>,
+    clients: Vec<Member>,
     /// Every name that joined, for /who.
     names: Vec<String>,
 }
@@ -18,12 +18,12 @@ struct Room {
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
         self.broadcast(&format!("{username} has joined the room"));
-        welcome(&client, &username);
-        self.members.push(Member {
+        welcome(&client);
+        self.clients.insert(0, Member {
             pid: client,
             username,
         });

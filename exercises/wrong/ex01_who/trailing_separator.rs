@@ -2,7 +2,7 @@
 // ANCHOR: who
     fn who(&self, from: ClientPid) {
         let mut line = String::from("In the room: ");
-        for member in &self.members {
+        for member in self.clients.iter().rev() {
             line.push_str(&member.username);
             line.push_str(", ");
         }

@@ -1,10 +1,10 @@
-// WRONG: takes the sender to be the first member who is not the receiver; right whenever Ann, the oldest, whispers, which is what the student tried (order that only looks right).
+// WRONG: takes the sender to be the first member who is not the receiver; right in a room of two, where the student tried it, and whenever the sender happens to come first in the list (order that only looks right).
 // ANCHOR: whisper
     fn whisper(&self, from: ClientPid, to: String, text: String) {
-        let Some(receiver) = self.members.iter().find(|m| m.username == to) else {
+        let Some(receiver) = self.clients.iter().find(|m| m.username == to) else {
             return refuse(&from, format!("nobody called {to} is in the room"));
         };
-        let Some(sender) = self.members.iter().find(|m| m.username != to) else {
+        let Some(sender) = self.clients.iter().find(|m| m.username != to) else {
             return refuse(&from, "join the room first");
         };
         tell(&receiver.pid, format!("{} whispers: {text}", sender.username));

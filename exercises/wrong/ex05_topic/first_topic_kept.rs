@@ -1,7 +1,7 @@
 // WRONG: keeps the first topic ever set (`get_or_insert`); the student thought that was how to put a value in an `Option` (state never updated the second time).
 // ANCHOR: topic
     fn set_topic(&mut self, from: ClientPid, topic: String) {
-        let Some(setter) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(setter) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
         let topic = topic.trim();

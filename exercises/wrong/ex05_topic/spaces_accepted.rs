@@ -1,7 +1,7 @@
 // WRONG: refuses only the empty string, so a topic of spaces is accepted; the student thought `is_empty()` was the check the statement asked for (a looser comparison).
 // ANCHOR: topic
     fn set_topic(&mut self, from: ClientPid, topic: String) {
-        let Some(setter) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(setter) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
         if topic.is_empty() {

@@ -5,7 +5,7 @@
         if topic.is_empty() {
             return refuse(&from, "a topic cannot be empty");
         }
-        let name = match self.members.iter().find(|m| m.pid == from) {
+        let name = match self.clients.iter().find(|m| m.pid.same_channel(&from)) {
             Some(setter) => setter.username.clone(),
             None => "someone".to_string(),
         };

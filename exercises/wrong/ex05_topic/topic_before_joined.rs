@@ -4,15 +4,15 @@
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
         self.broadcast(&format!("{username} has joined the room"));
         if let Some(topic) = &self.topic {
             tell(&client, format!("The topic is: {topic}"));
         }
-        welcome(&client, &username);
-        self.members.push(Member {
+        welcome(&client);
+        self.clients.insert(0, Member {
             pid: client,
             username,
         });

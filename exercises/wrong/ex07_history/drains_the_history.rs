@@ -1,6 +1,6 @@
 // WRONG: replays with `drain(..)`, which empties the queue, so only the first late joiner hears it; the student used the first `VecDeque` method that gave the lines in order (state never kept for the second time).
 // ANCHOR: history
-    fn remember(&mut self, line: Line) {
+    fn remember(&mut self, line: String) {
         if self.keep == 0 {
             return;
         }

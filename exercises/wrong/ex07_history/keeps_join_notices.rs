@@ -1,6 +1,6 @@
 // WRONG: remembers join notices too; the student thought everything the room broadcast is history.
 // ANCHOR: history
-    fn remember(&mut self, line: Line) {
+    fn remember(&mut self, line: String) {
         if self.keep == 0 {
             return;
         }
@@ -23,15 +23,15 @@
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
-        let notice = Line::new(format!("{username} has joined the room"));
-        self.remember(notice.clone());
-        self.broadcast(notice);
-        welcome(&client, &username);
+        let notice = format!("{username} has joined the room");
+        self.broadcast(&notice);
+        self.remember(notice);
+        welcome(&client);
         self.replay_history(&client);
-        self.members.push(Member {
+        self.clients.insert(0, Member {
             pid: client,
             username,
         });
@@ -40,11 +40,11 @@
     /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
     /// sender included, and remembered for later joiners.
     fn message(&mut self, from: ClientPid, text: String) {
-        let Some(sender) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(sender) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
-        let line = Line::new(format!("{} says: {text}", sender.username));
-        self.remember(line.clone());
-        self.broadcast(line);
+        let line = format!("{} says: {text}", sender.username);
+        self.broadcast(&line);
+        self.remember(line);
     }
 // ANCHOR_END: join

@@ -1,6 +1,6 @@
 // WRONG: never drops the oldest line; the student thought `VecDeque::with_capacity(keep)` would keep it to `keep` lines by itself.
 // ANCHOR: history
-    fn remember(&mut self, line: Line) {
+    fn remember(&mut self, line: String) {
         self.history.push_back(line);
     }
 

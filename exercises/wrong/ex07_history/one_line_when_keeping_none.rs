@@ -1,6 +1,6 @@
 // WRONG: pops, then pushes, without a case for `keep` = 0, so a room keeping no lines keeps one; the student thought "pop if full" covers every `keep`.
 // ANCHOR: history
-    fn remember(&mut self, line: Line) {
+    fn remember(&mut self, line: String) {
         if self.history.len() >= self.keep {
             self.history.pop_front();
         }

@@ -1,6 +1,6 @@
 // WRONG: replays the history before the `Joined` reply; the student thought the history comes first, like the scrollback above a prompt.
 // ANCHOR: history
-    fn remember(&mut self, line: Line) {
+    fn remember(&mut self, line: String) {
         if self.keep == 0 {
             return;
         }
@@ -23,13 +23,13 @@
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
-        self.broadcast(Line::new(format!("{username} has joined the room")));
+        self.broadcast(&format!("{username} has joined the room"));
         self.replay_history(&client);
-        welcome(&client, &username);
-        self.members.push(Member {
+        welcome(&client);
+        self.clients.insert(0, Member {
             pid: client,
             username,
         });
@@ -38,11 +38,11 @@
     /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
     /// sender included, and remembered for later joiners.
     fn message(&mut self, from: ClientPid, text: String) {
-        let Some(sender) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(sender) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
-        let line = Line::new(format!("{} says: {text}", sender.username));
-        self.remember(line.clone());
-        self.broadcast(line);
+        let line = format!("{} says: {text}", sender.username);
+        self.broadcast(&line);
+        self.remember(line);
     }
 // ANCHOR_END: join

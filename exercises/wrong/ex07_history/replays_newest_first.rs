@@ -1,6 +1,6 @@
 // WRONG: replays the newest line first; the student thought the latest line matters most, like a chat app scrolled to the bottom.
 // ANCHOR: history
-    fn remember(&mut self, line: Line) {
+    fn remember(&mut self, line: String) {
         if self.keep == 0 {
             return;
         }

@@ -1,6 +1,6 @@
 // WRONG: broadcasts the history on every join; the student thought everyone could do with a reminder.
 // ANCHOR: history
-    fn remember(&mut self, line: Line) {
+    fn remember(&mut self, line: String) {
         if self.keep == 0 {
             return;
         }
@@ -12,7 +12,7 @@
 
     fn replay_history(&self, to: &ClientPid) {
         for line in &self.history {
-            self.broadcast(line.clone());
+            self.broadcast(line);
         }
     }
 // ANCHOR_END: history

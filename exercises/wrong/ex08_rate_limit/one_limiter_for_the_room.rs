@@ -2,7 +2,7 @@
 // ANCHOR: message
     fn message(&mut self, from: ClientPid, text: String) {
         let limit = self.limit;
-        let Some(sender) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(sender) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
         let line = format!("{} says: {text}", sender.username);
@@ -14,7 +14,7 @@
 // ANCHOR_END: message
 // ANCHOR: room
 struct Room {
-    members: Vec<Member>,
+    clients: Vec<Member>,
     limit: RateLimit,
     /// The room's lines, for its rate limit.
     limiter: Limiter,
@@ -23,7 +23,7 @@ struct Room {
 // ANCHOR: room_loop
 pub fn room_loop(mailbox: Mailbox<ToRoom>, limit: RateLimit) {
     let mut room = Room {
-        members: Vec::new(),
+        clients: Vec::new(),
         limit,
         limiter: Limiter::new(),
     };

@@ -2,7 +2,7 @@
 // ANCHOR: message
     fn message(&mut self, from: ClientPid, text: String) {
         let limit = self.limit;
-        let Some(sender) = self.members.iter_mut().find(|m| m.pid == from) else {
+        let Some(sender) = self.clients.iter_mut().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
         if !sender.limiter.allow(Instant::now(), limit) {
