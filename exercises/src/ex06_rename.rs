@@ -10,7 +10,7 @@
 //! Build: `ToRoom::Rename { from, new_name }` is sent when a member types
 //! `/nick Annie`.
 //!
-//! * A new name must be valid (`chatroom::username::validate_username`;
+//! * A new name must be valid (`given::validate_username`, as `join` checks;
 //!   the error says why not), must not be another member's name (the error
 //!   says it is "taken"), and must differ from the current one. A refused
 //!   rename, or one from a client that is not a member, gets a

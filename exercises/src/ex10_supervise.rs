@@ -16,7 +16,7 @@
 //! given: the room would otherwise keep the dead client's name, and refuse
 //! the new one as taken). Then:
 //!   - it crashed: report `Report::Crashed` with the panic's message
-//!     (`chatroom::panic_message`), and start a new one if the restart
+//!     (`rooms::panic_message`), and start a new one if the restart
 //!     intensity allows it at the time `self.clock` gives; if not, report
 //!     `Report::GaveUp` and end. The intensity is exercise 8's rate limit:
 //!     count restarts with your `Limiter` from exercise 8

@@ -11,16 +11,24 @@
 //! run the exercise's checks, e.g.
 //!
 //! ```text
-//! cargo test -p exercises --test ex01_who
+//! RUST_BACKTRACE=0 cargo test -p exercises --test ex01_who
 //! ```
 //!
 //! A failing check says which requirement failed, in words. The book has a
 //! page per exercise, with hints: `book/src/exercises/`.
 //!
-//! Each module below is the starter you edit. With the `solutions` feature
-//! it is swapped for the reference solution in `solutions/` (same name,
-//! same public items), which is how CI proves the checks: they pass against
-//! every solution and fail against every untouched starter.
+//! Every starter is the book's step 3 (`examples/step3_post.rs`) grown by
+//! one message, built from [`given`] (step 3's types, and the replies of a
+//! room that can say no); exercises 9 and 10 also use [`rooms`] (a room
+//! that can be left, step 5's registry, step 3's client). Nothing comes
+//! from the finished `chatroom` crate.
+//!
+//! Each `exNN` module below is the starter you edit. With the `solutions`
+//! feature it is swapped for the reference solution in `solutions/` (same
+//! name, same public items), which is how CI proves the checks: they pass
+//! against every solution and fail against every untouched starter. With
+//! `wrong-solutions`, the wrong answers of `wrong/` are built beside them,
+//! and CI proves that each one fails.
 //!
 //! | exercise                  | level       | adds                                  |
 //! |---------------------------|-------------|---------------------------------------|

@@ -31,7 +31,6 @@
 
 #![allow(dead_code)] // each exercise's checks use a different part of this
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
@@ -41,6 +40,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{select, unbounded, Receiver, RecvTimeoutError, Sender};
 use exercises::given::{ClientPid, Mailbox, ToClient};
+use exercises::rooms::panic_message;
 
 /// The longest a check waits for something that should come at once.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -73,16 +73,6 @@ impl Watch {
             Some(why) => why.clone(),
             None => "it stopped without saying why".into(),
         }
-    }
-}
-
-fn panic_text(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        text.to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic without a message".into()
     }
 }
 
@@ -180,7 +170,7 @@ impl<M: Chat> TestRoom<M> {
                 let outcome = panic::catch_unwind(AssertUnwindSafe(move || room_loop(mailbox)));
                 let _ = room_why.set(match outcome {
                     Ok(()) => "its loop returned while clients were still in the room".into(),
-                    Err(payload) => format!("it panicked: {}", panic_text(&*payload)),
+                    Err(payload) => format!("it panicked: {}", panic_message(&*payload)),
                 });
                 drop(alive); // now `ended` disconnects, and `why` is set
             })
