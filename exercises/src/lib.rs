@@ -53,6 +53,7 @@
 
 pub mod given;
 pub mod rooms;
+pub mod two_channels;
 
 #[cfg_attr(feature = "solutions", path = "../solutions/ex01_who.rs")]
 pub mod ex01_who;
