@@ -20,10 +20,7 @@
 //! Check: `cargo test -p exercises --test ex02_leave`
 //! Page:  `book/src/exercises/ex02-leave.md` (hints there).
 
-use chatroom::username::validate_username;
-use chatroom::{ClientPid, Line, Mailbox, ToClient};
-
-use crate::given::{farewell, refuse, welcome};
+use crate::given::{farewell, refuse, validate_username, welcome, ClientPid, Mailbox, ToClient};
 
 // ANCHOR: to_room
 /// What this room receives: the post's two messages, and `Leave`.
@@ -37,7 +34,8 @@ pub enum ToRoom {
 }
 // ANCHOR_END: to_room
 
-/// The post's `loop(clients)`; the thread that runs it owns `room`.
+/// Step 3's `room_loop`, the post's `loop(clients)`; the thread that runs
+/// it owns `room`.
 pub fn room_loop(mailbox: Mailbox<ToRoom>) {
     let mut room = Room::default();
     for message in mailbox {
@@ -49,7 +47,7 @@ pub fn room_loop(mailbox: Mailbox<ToRoom>) {
     }
 }
 
-/// The post's `{pid, username}`.
+/// Step 3's `(pid, username)`, the post's `{pid, username}`, with names.
 struct Member {
     pid: ClientPid,
     username: String,
@@ -57,8 +55,8 @@ struct Member {
 
 #[derive(Default)]
 struct Room {
-    /// Oldest first: a newcomer is pushed at the end.
-    members: Vec<Member>,
+    /// Newest first, as in step 3: `join` puts a newcomer in front.
+    clients: Vec<Member>,
 }
 
 impl Room {
@@ -67,17 +65,18 @@ impl Room {
     /// members who stay; a `Left` reply to `from`. A non-member gets an
     /// error, and nobody else hears anything.
     fn leave(&mut self, from: ClientPid) {
-        let Some(index) = self.members.iter().position(|m| m.pid == from) else {
+        let Some(index) = self.clients.iter().position(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "you are not in the room");
         };
         // Remove first, so the broadcast reaches only those who stay.
-        let gone = self.members.remove(index);
+        let gone = self.clients.remove(index);
         self.broadcast(&format!("{} has left the room", gone.username));
         farewell(&gone.pid);
     }
     // ANCHOR_END: leave
 
-    // The seed's room, given: join, message, broadcast.
+    // Step 3's room, given: join and message (which, unlike step 3's, say
+    // no to a bad name or a stranger), and broadcast.
 
     /// `{sender, :join, username}`: tell the others, then add the newcomer.
     /// An invalid or taken name is refused.
@@ -85,31 +84,33 @@ impl Room {
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
         self.broadcast(&format!("{username} has joined the room"));
-        welcome(&client, &username);
-        self.members.push(Member {
-            pid: client,
-            username,
-        });
+        welcome(&client);
+        self.clients.insert(
+            0,
+            Member {
+                pid: client,
+                username,
+            },
+        );
     }
 
     /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
     /// sender included. The name comes from the member list, by pid.
     fn message(&mut self, from: ClientPid, text: String) {
-        let Some(sender) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(sender) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
         self.broadcast(&format!("{} says: {text}", sender.username));
     }
 
-    /// `broadcast(message, clients)`: one shared `Line` for every member.
+    /// `broadcast(message, clients)`, as in step 3: the line to everyone.
     fn broadcast(&self, text: &str) {
-        let line = Line::new(text);
-        for member in &self.members {
-            let _ = member.pid.send(ToClient::Message(line.clone()));
+        for member in &self.clients {
+            let _ = member.pid.send(ToClient::Message(text.to_string()));
         }
     }
 }

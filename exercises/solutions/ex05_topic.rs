@@ -25,10 +25,7 @@
 //! Check: `cargo test -p exercises --test ex05_topic`
 //! Page:  `book/src/exercises/ex05-topic.md` (hints there).
 
-use chatroom::username::validate_username;
-use chatroom::{ClientPid, Line, Mailbox, ToClient};
-
-use crate::given::{refuse, tell, welcome};
+use crate::given::{refuse, tell, validate_username, welcome, ClientPid, Mailbox, ToClient};
 
 // ANCHOR: to_room
 /// What this room receives: the post's two messages, and two for the topic.
@@ -58,7 +55,7 @@ pub fn room_loop(mailbox: Mailbox<ToRoom>) {
     }
 }
 
-/// The post's `{pid, username}`.
+/// Step 3's `(pid, username)`, the post's `{pid, username}`, with names.
 struct Member {
     pid: ClientPid,
     username: String,
@@ -67,8 +64,8 @@ struct Member {
 // ANCHOR: room
 #[derive(Default)]
 struct Room {
-    /// Oldest first: a newcomer is pushed at the end.
-    members: Vec<Member>,
+    /// Newest first, as in step 3: `join` puts a newcomer in front.
+    clients: Vec<Member>,
     /// `None` until a member sets one.
     topic: Option<String>,
 }
@@ -79,7 +76,7 @@ impl Room {
     /// `{sender, :set_topic, topic}`: store it and tell everyone
     /// "Ann set the topic: TOPIC". Refuse an empty topic, or a non-member.
     fn set_topic(&mut self, from: ClientPid, topic: String) {
-        let Some(setter) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(setter) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
         let topic = topic.trim();
@@ -101,7 +98,8 @@ impl Room {
     }
     // ANCHOR_END: topic
 
-    // The seed's room, given: join, message, broadcast.
+    // Step 3's room, given: join and message (which, unlike step 3's, say
+    // no to a bad name or a stranger), and broadcast.
 
     // ANCHOR: join
     /// `{sender, :join, username}`: tell the others, then add the newcomer.
@@ -112,37 +110,39 @@ impl Room {
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
         self.broadcast(&format!("{username} has joined the room"));
-        welcome(&client, &username);
+        welcome(&client);
         // Before the newcomer is a member, so no broadcast can come first:
         // the room handles one message at a time.
         if let Some(topic) = &self.topic {
             tell(&client, format!("The topic is: {topic}"));
         }
-        self.members.push(Member {
-            pid: client,
-            username,
-        });
+        self.clients.insert(
+            0,
+            Member {
+                pid: client,
+                username,
+            },
+        );
     }
     // ANCHOR_END: join
 
     /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
     /// sender included. The name comes from the member list, by pid.
     fn message(&mut self, from: ClientPid, text: String) {
-        let Some(sender) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(sender) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
         self.broadcast(&format!("{} says: {text}", sender.username));
     }
 
-    /// `broadcast(message, clients)`: one shared `Line` for every member.
+    /// `broadcast(message, clients)`, as in step 3: the line to everyone.
     fn broadcast(&self, text: &str) {
-        let line = Line::new(text);
-        for member in &self.members {
-            let _ = member.pid.send(ToClient::Message(line.clone()));
+        for member in &self.clients {
+            let _ = member.pid.send(ToClient::Message(text.to_string()));
         }
     }
 }

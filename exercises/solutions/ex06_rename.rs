@@ -13,7 +13,7 @@
 //! Build: `ToRoom::Rename { from, new_name }` is sent when a member types
 //! `/nick Annie`.
 //!
-//! * A new name must be valid (`chatroom::username::validate_username`;
+//! * A new name must be valid (`given::validate_username`, as `join` checks;
 //!   the error says why not), must not be another member's name (the error
 //!   says it is "taken"), and must differ from the current one. A refused
 //!   rename, or one from a client that is not a member, gets a
@@ -25,10 +25,7 @@
 //! Check: `cargo test -p exercises --test ex06_rename`
 //! Page:  `book/src/exercises/ex06-rename.md` (hints there).
 
-use chatroom::username::validate_username;
-use chatroom::{ClientPid, Line, Mailbox, ToClient};
-
-use crate::given::{refuse, welcome};
+use crate::given::{refuse, validate_username, welcome, ClientPid, Mailbox, ToClient};
 
 // ANCHOR: to_room
 /// What this room receives: the post's two messages, and `Rename`.
@@ -42,7 +39,8 @@ pub enum ToRoom {
 }
 // ANCHOR_END: to_room
 
-/// The post's `loop(clients)`; the thread that runs it owns `room`.
+/// Step 3's `room_loop`, the post's `loop(clients)`; the thread that runs
+/// it owns `room`.
 pub fn room_loop(mailbox: Mailbox<ToRoom>) {
     let mut room = Room::default();
     for message in mailbox {
@@ -54,7 +52,7 @@ pub fn room_loop(mailbox: Mailbox<ToRoom>) {
     }
 }
 
-/// The post's `{pid, username}`.
+/// Step 3's `(pid, username)`, the post's `{pid, username}`, with names.
 struct Member {
     pid: ClientPid,
     username: String,
@@ -62,8 +60,8 @@ struct Member {
 
 #[derive(Default)]
 struct Room {
-    /// Oldest first: a newcomer is pushed at the end.
-    members: Vec<Member>,
+    /// Newest first, as in step 3: `join` puts a newcomer in front.
+    clients: Vec<Member>,
 }
 
 impl Room {
@@ -71,10 +69,10 @@ impl Room {
     /// `{sender, :rename, new_name}`: check the name as `join` does, change
     /// it in place, and tell everyone "OLD is now known as NEW".
     fn rename(&mut self, from: ClientPid, new_name: String) {
-        let Some(index) = self.members.iter().position(|m| m.pid == from) else {
+        let Some(index) = self.clients.iter().position(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
-        if self.members[index].username == new_name {
+        if self.clients[index].username == new_name {
             return refuse(&from, format!("you are already called {new_name}"));
         }
         // The same two checks as `join`: every way into the member list
@@ -82,17 +80,18 @@ impl Room {
         if let Err(reason) = validate_username(&new_name) {
             return refuse(&from, reason);
         }
-        if self.members.iter().any(|m| m.username == new_name) {
+        if self.clients.iter().any(|m| m.username == new_name) {
             return refuse(&from, format!("the name {new_name} is taken"));
         }
         // Changed in place: the member keeps its place in the list.
-        let old_name = std::mem::replace(&mut self.members[index].username, new_name);
-        let new_name = &self.members[index].username;
+        let old_name = std::mem::replace(&mut self.clients[index].username, new_name);
+        let new_name = &self.clients[index].username;
         self.broadcast(&format!("{old_name} is now known as {new_name}"));
     }
     // ANCHOR_END: rename
 
-    // The seed's room, given: join, message, broadcast.
+    // Step 3's room, given: join and message (which, unlike step 3's, say
+    // no to a bad name or a stranger), and broadcast.
 
     /// `{sender, :join, username}`: tell the others, then add the newcomer.
     /// An invalid or taken name is refused.
@@ -100,31 +99,33 @@ impl Room {
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
         self.broadcast(&format!("{username} has joined the room"));
-        welcome(&client, &username);
-        self.members.push(Member {
-            pid: client,
-            username,
-        });
+        welcome(&client);
+        self.clients.insert(
+            0,
+            Member {
+                pid: client,
+                username,
+            },
+        );
     }
 
     /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
     /// sender included. The name comes from the member list, by pid.
     fn message(&mut self, from: ClientPid, text: String) {
-        let Some(sender) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(sender) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
         self.broadcast(&format!("{} says: {text}", sender.username));
     }
 
-    /// `broadcast(message, clients)`: one shared `Line` for every member.
+    /// `broadcast(message, clients)`, as in step 3: the line to everyone.
     fn broadcast(&self, text: &str) {
-        let line = Line::new(text);
-        for member in &self.members {
-            let _ = member.pid.send(ToClient::Message(line.clone()));
+        for member in &self.clients {
+            let _ = member.pid.send(ToClient::Message(text.to_string()));
         }
     }
 }

@@ -1,98 +1,61 @@
 //! # Exercise 10 (hard): a supervisor that restarts a crashed client (reference solution)
 //!
 //! The reference solution: the starter `src/ex10_supervise.rs` with its
-//! `todo!()`s done. Read it after your own attempt passes the checks.
+//! `todo!()` done. Read it after your own attempt passes the checks.
 //!
 //! Teaches: "let it crash", for a client. The crash chapter restarts a
-//! crashed room; here you write the supervisor for one client: a thread
-//! that starts the client, watches it end (`Client::wait`, which is
-//! `JoinHandle::join`: the Rust form of a monitor), and when it crashed,
+//! crashed room; here you write the supervisor for one client, step 3's
+//! client (given, in `crate::rooms`): a thread that starts the client,
+//! watches it end (`Client::wait`, which is `JoinHandle::join`: the Rust
+//! form of a monitor), and when it crashed,
 //! starts a new one under the same name, which joins the room again. Like
 //! OTP's, it gives up on a client that crashes too often: more than
-//! `max_restarts` restarts within `within`. In Elixir this is a
-//! `Supervisor` with one `:transient` child and `max_restarts` /
-//! `max_seconds`.
+//! `max` restarts within `per`, a rate limit on restarts, counted by
+//! exercise 8's `Limiter`. In Elixir this is a `Supervisor` with one
+//! `:transient` child and `max_restarts` / `max_seconds`.
 //!
-//! Build: two parts.
-//!
-//! * `RecentRestarts::allow(now, intensity)`: may the supervisor restart
-//!   its child once more at `now`? Yes if fewer than
-//!   `intensity.max_restarts` restarts were made in the `intensity.within`
-//!   before `now` (one exactly `within` old no longer counts); then this
-//!   restart counts from now on. A refusal does not count. The supervisor
-//!   is told the time; it never reads the clock itself.
-//! * `Supervisor::run`: start the child (`start_child`, given), wait for it
-//!   to end (`Client::wait`), then tell the room it left (`forget`, given:
-//!   the room would otherwise keep the dead client's name, and refuse the
-//!   new one as taken). Then:
+//! Build: `Supervisor::run`. Start the child (`start_child`, given), wait
+//! for it to end (`Client::wait`), then tell the room it left (`forget`,
+//! given: the room would otherwise keep the dead client's name, and refuse
+//! the new one as taken). Then:
 //!   - it crashed: report `Report::Crashed` with the panic's message
-//!     (`chatroom::panic_message`), and start a new one if `allow` says so
-//!     at the time `self.clock` gives; if not, report `Report::GaveUp` and
-//!     end;
-//!   - it ended normally (it was closed): report `Report::Ended` and end.
+//!     (`rooms::panic_message`), and start a new one if the restart
+//!     intensity allows it at the time `self.clock` gives; if not, report
+//!     `Report::GaveUp` and end. The intensity is exercise 8's rate limit:
+//!     count restarts with your `Limiter` from exercise 8
+//!     (`allow(now, self.intensity)`), one for the supervisor's whole life;
+//!   - it ended normally (its room let it go): report `Report::Ended` and
+//!     end.
 //!     A `:transient` child that ends normally is not restarted.
 //!
 //! Check: `cargo test -p exercises --test ex10_supervise`
 //! Page:  `book/src/exercises/ex10-supervise.md` (hints there).
 
-use std::collections::VecDeque;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use chatroom::{panic_message, Client, ClientPid, Console, RoomPid, ToRoom};
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::given::ClientPid;
+use crate::rooms::{panic_message, Client, RoomPid, ToRoom};
+
 // ANCHOR: intensity
-/// OTP's restart intensity: at most `max_restarts` restarts in any window
-/// of length `within`. One crash more, and the supervisor gives up.
-#[derive(Debug, Clone, Copy)]
-pub struct Intensity {
-    pub max_restarts: usize,
-    pub within: Duration,
-}
+/// OTP's restart intensity is a rate limit on restarts: at most `max`
+/// restarts in any window of length `per`. That is exercise 8's
+/// `RateLimit`, and exercise 8's `Limiter` counts the restarts: yours,
+/// reused (do exercise 8 first).
+pub use crate::ex08_rate_limit::{Limiter, RateLimit};
 
-/// OTP's defaults, as in `chatroom::supervisor`: 3 restarts in 5 seconds.
-pub const OTP_DEFAULT: Intensity = Intensity {
-    max_restarts: 3,
-    within: Duration::from_secs(5),
+/// OTP's defaults: 3 restarts in 5 seconds.
+pub const OTP_DEFAULT: RateLimit = RateLimit {
+    max: 3,
+    per: Duration::from_secs(5),
 };
-
-/// The restarts a supervisor made lately, for its restart intensity.
-#[derive(Debug, Default)]
-pub struct RecentRestarts {
-    /// When each restart that may still count was made, oldest first.
-    made: VecDeque<Instant>,
-}
-
-impl RecentRestarts {
-    pub fn new() -> RecentRestarts {
-        RecentRestarts::default()
-    }
-
-    /// May the child be restarted once more at `now`? If so, this restart
-    /// now counts.
-    pub fn allow(&mut self, now: Instant, intensity: Intensity) -> bool {
-        // Restarts `within` old or older no longer count. They are at the
-        // front, so forgetting them is a few pops.
-        while let Some(&oldest) = self.made.front() {
-            if now.saturating_duration_since(oldest) >= intensity.within {
-                self.made.pop_front();
-            } else {
-                break;
-            }
-        }
-        if self.made.len() >= intensity.max_restarts {
-            return false; // one too many: give up, and count nothing
-        }
-        self.made.push_back(now);
-        true
-    }
-}
 // ANCHOR_END: intensity
 
 // ANCHOR: report
 /// What the supervisor tells whoever started it, as things happen.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Report {
     /// A client was started, the first time or again: its pid.
     Started(ClientPid),
@@ -105,16 +68,29 @@ pub enum Report {
     /// has ended.
     Ended,
 }
+
+/// Two reports are the same if they say the same; two `Started` are the
+/// same if they name the same client (`same_channel`, as pids compare).
+impl PartialEq for Report {
+    fn eq(&self, other: &Report) -> bool {
+        match (self, other) {
+            (Report::Started(a), Report::Started(b)) => a.same_channel(b),
+            (Report::Crashed(a), Report::Crashed(b)) => a == b,
+            (Report::GaveUp, Report::GaveUp) | (Report::Ended, Report::Ended) => true,
+            _ => false,
+        }
+    }
+}
 // ANCHOR_END: report
 
 /// Starts a supervisor thread for `username`'s client in `room`, printing
-/// to `console`. `clock` tells it the time (`Instant::now` in a program; a
+/// to `console` (as step 3's clients do). `clock` tells it the time (`Instant::now` in a program; a
 /// clock the checks move by hand in a test). Returns its reports.
 pub fn start(
     room: RoomPid,
     username: &str,
-    console: Console,
-    intensity: Intensity,
+    console: Sender<String>,
+    intensity: RateLimit,
     clock: impl Fn() -> Instant + Send + 'static,
 ) -> Receiver<Report> {
     let (reports, receiver) = crossbeam_channel::unbounded();
@@ -139,8 +115,8 @@ pub struct Supervisor {
     /// The room the client joins, every time it is started.
     room: RoomPid,
     username: String,
-    console: Console,
-    intensity: Intensity,
+    console: Sender<String>,
+    intensity: RateLimit,
     /// The time now. Read it with `(self.clock)()`.
     clock: Box<dyn Fn() -> Instant + Send>,
     reports: Sender<Report>,
@@ -152,7 +128,9 @@ impl Supervisor {
     /// The supervisor's loop: start the client; when it ends, tell the
     /// room; restart it if it crashed and the intensity allows, else end.
     fn run(self) {
-        let mut restarts = RecentRestarts::new();
+        // Exercise 8's limiter, counting restarts. Made once, before the
+        // loop: it must remember the restarts from one crash to the next.
+        let mut restarts = Limiter::new();
         loop {
             let client = self.start_child();
             // `wait` consumes the client; keep its pid to `forget` it.
@@ -180,21 +158,20 @@ impl Supervisor {
     /// Starts the client (`Client.join_room` in the post): it joins the
     /// room under our name, on a new thread. Reports its pid.
     fn start_child(&self) -> Client {
-        let client = Client::join_room_with(&self.room, &self.username, self.console.clone());
+        let client = Client::join_room(&self.room, &self.username, &self.console);
         self.report(Report::Started(client.pid().clone()));
         client
     }
 
-    /// Tells the room that the client `gone` has left. The room learns of
-    /// a dead client only when a send to it fails, at its next broadcast;
-    /// until then its name is taken. It goes to the room before the next
-    /// join (both are sent from this thread, so they arrive in order), and
-    /// the others hear "NAME has left the room" at once.
+    /// Tells the room that the client `gone` has left. The room never
+    /// learns of a dead client by itself (step 3's `broadcast` skips it and
+    /// keeps it), so its name stays taken. This goes to the room before the
+    /// next join (both are sent from this thread, so they arrive in order),
+    /// and the others hear "NAME has left the room" at once. After a normal
+    /// end the room has let the client go already, and refuses this to a
+    /// client that is gone: nobody hears anything.
     fn forget(&self, gone: &ClientPid) {
-        let leave = ToRoom::Leave {
-            from: gone.clone(),
-            done: None,
-        };
+        let leave = ToRoom::Leave { from: gone.clone() };
         // If the room has stopped, there is nobody to tell.
         let _ = self.room.send(leave);
     }

@@ -16,10 +16,7 @@
 //! Check: `cargo test -p exercises --test ex01_who`
 //! Page:  `book/src/exercises/ex01-who.md` (hints there).
 
-use chatroom::username::validate_username;
-use chatroom::{ClientPid, Line, Mailbox, ToClient};
-
-use crate::given::{refuse, tell, welcome};
+use crate::given::{refuse, tell, validate_username, welcome, ClientPid, Mailbox, ToClient};
 
 // ANCHOR: to_room
 /// What this room receives: the post's two messages, and `Who`.
@@ -34,7 +31,8 @@ pub enum ToRoom {
 // ANCHOR_END: to_room
 
 // ANCHOR: room_loop
-/// The post's `loop(clients)`; the thread that runs it owns `room`.
+/// Step 3's `room_loop`, the post's `loop(clients)`; the thread that runs
+/// it owns `room`.
 pub fn room_loop(mailbox: Mailbox<ToRoom>) {
     let mut room = Room::default();
     for message in mailbox {
@@ -47,18 +45,20 @@ pub fn room_loop(mailbox: Mailbox<ToRoom>) {
 }
 // ANCHOR_END: room_loop
 
-/// The post's `{pid, username}`.
+/// Step 3's `(pid, username)`, the post's `{pid, username}`, with names.
 struct Member {
     pid: ClientPid,
     username: String,
 }
 
+// ANCHOR: room
 #[derive(Default)]
 struct Room {
-    /// Oldest first: a newcomer is pushed at the end. (The post prepends,
-    /// `[{sender, username} | clients]`, so its list is newest first.)
-    members: Vec<Member>,
+    /// Newest first, as in step 3 and the post (`[{sender, username} |
+    /// clients]`): `join` puts a newcomer in front.
+    clients: Vec<Member>,
 }
+// ANCHOR_END: room
 
 impl Room {
     // ANCHOR: who
@@ -69,39 +69,44 @@ impl Room {
     }
     // ANCHOR_END: who
 
-    // The seed's room, given: join, message, broadcast.
+    // Step 3's room, given: join and message (which, unlike step 3's, say
+    // no to a bad name or a stranger), and broadcast.
 
+    // ANCHOR: join
     /// `{sender, :join, username}`: tell the others, then add the newcomer.
     /// An invalid or taken name is refused.
     fn join(&mut self, client: ClientPid, username: String) {
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
         self.broadcast(&format!("{username} has joined the room"));
-        welcome(&client, &username);
-        self.members.push(Member {
-            pid: client,
-            username,
-        });
+        welcome(&client);
+        self.clients.insert(
+            0,
+            Member {
+                pid: client,
+                username,
+            },
+        );
     }
+    // ANCHOR_END: join
 
     /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
     /// sender included. The name comes from the member list, by pid.
     fn message(&mut self, from: ClientPid, text: String) {
-        let Some(sender) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(sender) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
         self.broadcast(&format!("{} says: {text}", sender.username));
     }
 
-    /// `broadcast(message, clients)`: one shared `Line` for every member.
+    /// `broadcast(message, clients)`, as in step 3: the line to everyone.
     fn broadcast(&self, text: &str) {
-        let line = Line::new(text);
-        for member in &self.members {
-            let _ = member.pid.send(ToClient::Message(line.clone()));
+        for member in &self.clients {
+            let _ = member.pid.send(ToClient::Message(text.to_string()));
         }
     }
 }

@@ -23,10 +23,7 @@
 //! Check: `cargo test -p exercises --test ex04_counter`
 //! Page:  `book/src/exercises/ex04-counter.md` (hints there).
 
-use chatroom::username::validate_username;
-use chatroom::{ClientPid, Line, Mailbox, ToClient};
-
-use crate::given::{refuse, tell, welcome};
+use crate::given::{refuse, tell, validate_username, welcome, ClientPid, Mailbox, ToClient};
 
 /// What this room receives: the post's two messages, and `Stats`.
 pub enum ToRoom {
@@ -38,7 +35,8 @@ pub enum ToRoom {
     Stats { from: ClientPid },
 }
 
-/// The post's `loop(clients)`; the thread that runs it owns `room`.
+/// Step 3's `room_loop`, the post's `loop(clients)`; the thread that runs
+/// it owns `room`.
 pub fn room_loop(mailbox: Mailbox<ToRoom>) {
     let mut room = Room::default();
     for message in mailbox {
@@ -51,7 +49,7 @@ pub fn room_loop(mailbox: Mailbox<ToRoom>) {
 }
 
 // ANCHOR: member
-/// The post's `{pid, username}`, and a count.
+/// Step 3's `(pid, username)`, with names, and a count.
 struct Member {
     pid: ClientPid,
     username: String,
@@ -62,8 +60,8 @@ struct Member {
 
 #[derive(Default)]
 struct Room {
-    /// Oldest first: a newcomer is pushed at the end.
-    members: Vec<Member>,
+    /// Newest first, as in step 3: `join` puts a newcomer in front.
+    clients: Vec<Member>,
 }
 
 impl Room {
@@ -80,7 +78,7 @@ impl Room {
     }
     // ANCHOR_END: count
 
-    // The seed's room, given: join, message (now counting), broadcast.
+    // Step 3's room, given: join, message (now counting), broadcast.
 
     /// `{sender, :join, username}`: tell the others, then add the newcomer.
     /// An invalid or taken name is refused.
@@ -88,23 +86,26 @@ impl Room {
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
         self.broadcast(&format!("{username} has joined the room"));
-        welcome(&client, &username);
-        self.members.push(Member {
-            pid: client,
-            username,
-            said: 0,
-        });
+        welcome(&client);
+        self.clients.insert(
+            0,
+            Member {
+                pid: client,
+                username,
+                said: 0,
+            },
+        );
     }
 
     // ANCHOR: message
     /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
     /// sender included, and one more line counted for the sender.
     fn message(&mut self, from: ClientPid, text: String) {
-        let Some(sender) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(sender) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
         let line = format!("{} says: {text}", sender.username);
@@ -113,11 +114,10 @@ impl Room {
     }
     // ANCHOR_END: message
 
-    /// `broadcast(message, clients)`: one shared `Line` for every member.
+    /// `broadcast(message, clients)`, as in step 3: the line to everyone.
     fn broadcast(&self, text: &str) {
-        let line = Line::new(text);
-        for member in &self.members {
-            let _ = member.pid.send(ToClient::Message(line.clone()));
+        for member in &self.clients {
+            let _ = member.pid.send(ToClient::Message(text.to_string()));
         }
     }
 }

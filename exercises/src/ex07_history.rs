@@ -19,10 +19,7 @@
 
 use std::collections::VecDeque;
 
-use chatroom::username::validate_username;
-use chatroom::{ClientPid, Line, Mailbox, ToClient};
-
-use crate::given::{refuse, welcome};
+use crate::given::{refuse, validate_username, welcome, ClientPid, Mailbox, ToClient};
 
 /// What this room receives: the post's two messages, nothing new.
 pub enum ToRoom {
@@ -36,7 +33,7 @@ pub enum ToRoom {
 /// that runs it owns `room`.
 pub fn room_loop(mailbox: Mailbox<ToRoom>, keep: usize) {
     let mut room = Room {
-        members: Vec::new(),
+        clients: Vec::new(),
         history: VecDeque::with_capacity(keep),
         keep,
     };
@@ -48,7 +45,7 @@ pub fn room_loop(mailbox: Mailbox<ToRoom>, keep: usize) {
     }
 }
 
-/// The post's `{pid, username}`.
+/// Step 3's `(pid, username)`, the post's `{pid, username}`, with names.
 struct Member {
     pid: ClientPid,
     username: String,
@@ -56,11 +53,10 @@ struct Member {
 
 // ANCHOR: room
 struct Room {
-    /// Oldest first: a newcomer is pushed at the end.
-    members: Vec<Member>,
-    /// The last lines said, oldest at the front. A `Line` is shared (an
-    /// `Arc`), so remembering one costs a pointer, not a copy of the text.
-    history: VecDeque<Line>,
+    /// Newest first, as in step 3: `join` puts a newcomer in front.
+    clients: Vec<Member>,
+    /// The last lines said, oldest at the front.
+    history: VecDeque<String>,
     /// The most lines `history` may hold.
     keep: usize,
 }
@@ -69,7 +65,7 @@ struct Room {
 impl Room {
     // ANCHOR: history
     /// Remember `line`, forgetting the oldest if `keep` are held already.
-    fn remember(&mut self, line: Line) {
+    fn remember(&mut self, line: String) {
         todo!("ex07: keep the last `keep` lines")
     }
 
@@ -79,7 +75,7 @@ impl Room {
     }
     // ANCHOR_END: history
 
-    // The seed's room, given: join and message (now with history), and
+    // Step 3's room, given: join and message (now with history), and
     // broadcast.
 
     // ANCHOR: join
@@ -89,34 +85,37 @@ impl Room {
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
-        self.broadcast(Line::new(format!("{username} has joined the room")));
-        welcome(&client, &username);
+        self.broadcast(&format!("{username} has joined the room"));
+        welcome(&client);
         self.replay_history(&client);
-        self.members.push(Member {
-            pid: client,
-            username,
-        });
+        self.clients.insert(
+            0,
+            Member {
+                pid: client,
+                username,
+            },
+        );
     }
 
     /// `{sender, :message, message}`: "NAME says: TEXT" to everyone, the
     /// sender included, and remembered for later joiners.
     fn message(&mut self, from: ClientPid, text: String) {
-        let Some(sender) = self.members.iter().find(|m| m.pid == from) else {
+        let Some(sender) = self.clients.iter().find(|m| m.pid.same_channel(&from)) else {
             return refuse(&from, "join the room first");
         };
-        let line = Line::new(format!("{} says: {text}", sender.username));
-        self.remember(line.clone());
-        self.broadcast(line);
+        let line = format!("{} says: {text}", sender.username);
+        self.broadcast(&line);
+        self.remember(line);
     }
     // ANCHOR_END: join
 
-    /// `broadcast(message, clients)`: one shared `Line` for every member.
-    fn broadcast(&self, line: Line) {
-        for member in &self.members {
-            let _ = member.pid.send(ToClient::Message(line.clone()));
+    /// `broadcast(message, clients)`, as in step 3: the line to everyone.
+    fn broadcast(&self, text: &str) {
+        for member in &self.clients {
+            let _ = member.pid.send(ToClient::Message(text.to_string()));
         }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! Teaches: time as data, and keeping a rule testable. One member posting
 //! as fast as they can would drown everyone else; the room refuses lines
-//! beyond `max_lines` in any window of length `per`, for each member
+//! beyond `max` in any window of length `per`, for each member
 //! separately. The rule lives in a `Limiter` that is told the time instead
 //! of reading the clock, so it can be checked with made-up times; only the
 //! room reads the clock. In the post's terms, `Server.loop/1` would keep
@@ -12,7 +12,7 @@
 //! Build: two parts.
 //!
 //! * `Limiter::allow(now, limit)`: may a line be said at `now`? Yes if
-//!   fewer than `limit.max_lines` lines were accepted in the `limit.per`
+//!   fewer than `limit.max` lines were accepted in the `limit.per`
 //!   before `now` (a line exactly `per` old no longer counts); then the
 //!   line counts from now on. A refused line does not count, so a member
 //!   who keeps trying is not locked out for longer. The window slides: it
@@ -28,16 +28,14 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use chatroom::username::validate_username;
-use chatroom::{ClientPid, Line, Mailbox, ToClient};
-
-use crate::given::{refuse, welcome};
+use crate::given::{refuse, validate_username, welcome, ClientPid, Mailbox, ToClient};
 
 // ANCHOR: limiter
-/// At most `max_lines` lines in any window of length `per`.
+/// At most `max` in any window of length `per`: lines here, restarts in
+/// exercise 10, which reuses this limiter.
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimit {
-    pub max_lines: usize,
+    pub max: usize,
     pub per: Duration,
 }
 
@@ -53,10 +51,12 @@ impl Limiter {
         Limiter::default()
     }
 
+    // ANCHOR: allow
     /// May a line be said at `now`, under `limit`? If so, it now counts.
     pub fn allow(&mut self, now: Instant, limit: RateLimit) -> bool {
         todo!("ex08: forget lines older than the window, then decide")
     }
+    // ANCHOR_END: allow
 }
 // ANCHOR_END: limiter
 
@@ -68,10 +68,12 @@ pub enum ToRoom {
     Message { from: ClientPid, text: String },
 }
 
-/// The post's `loop(clients)`; the thread that runs it owns `room`.
+// ANCHOR: room_loop
+/// Step 3's `room_loop`, the post's `loop(clients)`; the thread that runs
+/// it owns `room`.
 pub fn room_loop(mailbox: Mailbox<ToRoom>, limit: RateLimit) {
     let mut room = Room {
-        members: Vec::new(),
+        clients: Vec::new(),
         limit,
     };
     for message in mailbox {
@@ -81,19 +83,22 @@ pub fn room_loop(mailbox: Mailbox<ToRoom>, limit: RateLimit) {
         }
     }
 }
+// ANCHOR_END: room_loop
 
-/// The post's `{pid, username}`, with the member's limiter.
+/// Step 3's `(pid, username)`, with names, and the member's limiter.
 struct Member {
     pid: ClientPid,
     username: String,
     limiter: Limiter,
 }
 
+// ANCHOR: room
 struct Room {
-    /// Oldest first: a newcomer is pushed at the end.
-    members: Vec<Member>,
+    /// Newest first, as in step 3: `join` puts a newcomer in front.
+    clients: Vec<Member>,
     limit: RateLimit,
 }
+// ANCHOR_END: room
 
 impl Room {
     // ANCHOR: message
@@ -105,31 +110,35 @@ impl Room {
     }
     // ANCHOR_END: message
 
-    // The seed's room, given: join and broadcast.
+    // Step 3's room, given: join and broadcast.
 
+    // ANCHOR: join
     /// `{sender, :join, username}`: tell the others, then add the newcomer.
     /// An invalid or taken name is refused.
     fn join(&mut self, client: ClientPid, username: String) {
         if let Err(reason) = validate_username(&username) {
             return refuse(&client, reason);
         }
-        if self.members.iter().any(|m| m.username == username) {
+        if self.clients.iter().any(|m| m.username == username) {
             return refuse(&client, format!("the name {username} is taken"));
         }
         self.broadcast(&format!("{username} has joined the room"));
-        welcome(&client, &username);
-        self.members.push(Member {
-            pid: client,
-            username,
-            limiter: Limiter::new(),
-        });
+        welcome(&client);
+        self.clients.insert(
+            0,
+            Member {
+                pid: client,
+                username,
+                limiter: Limiter::new(),
+            },
+        );
     }
+    // ANCHOR_END: join
 
-    /// `broadcast(message, clients)`: one shared `Line` for every member.
+    /// `broadcast(message, clients)`, as in step 3: the line to everyone.
     fn broadcast(&self, text: &str) {
-        let line = Line::new(text);
-        for member in &self.members {
-            let _ = member.pid.send(ToClient::Message(line.clone()));
+        for member in &self.clients {
+            let _ = member.pid.send(ToClient::Message(text.to_string()));
         }
     }
 }

@@ -4,8 +4,9 @@
 //! Until now every exercise changed the room. This one changes the client:
 //! the post's `Client.loop/2` waits on one mailbox; yours waits on two
 //! channels at once (`select!`), the room's messages and the commands the
-//! person types, and moves between rooms, which are `chatroom`'s own rooms
-//! found by name in a `Registry` (the post's `Process.register/2`).
+//! person types, and moves between rooms, found by name in step 5's
+//! `Registry` (the post's `Process.register/2`). The rooms are given
+//! (`crate::rooms`): step 3's room, with leaving.
 //!
 //! Moving is where order matters. Messages between one pair of processes
 //! arrive in the order they were sent, but nothing orders two rooms'
@@ -34,13 +35,12 @@
 //! Check: `cargo test -p exercises --test ex09_rooms`
 //! Page:  `book/src/exercises/ex09-rooms.md` (hints there).
 
-use std::sync::Arc;
 use std::thread;
 
-use chatroom::client::CLIENT_MAILBOX_CAPACITY;
-use chatroom::registry::Registry;
-use chatroom::{ClientPid, Console, Mailbox, Pid, RoomPid, ToClient, ToRoom};
-use crossbeam_channel::{select, Receiver, Sender};
+use crossbeam_channel::{select, unbounded, Receiver, Sender};
+
+use crate::given::{ClientPid, Mailbox, ToClient};
+use crate::rooms::{Registry, RoomPid, ToRoom};
 
 // ANCHOR: command
 /// What the person at the keyboard asks their client to do.
@@ -53,22 +53,23 @@ pub enum Command {
 // ANCHOR_END: command
 
 /// Starts `username`'s client in the room called `first_room`, printing to
-/// `console`; returns where to send it commands. Drop that to quit.
+/// `console` (as step 3's clients do); returns where to send it commands.
+/// Drop that to quit.
 pub fn start(
-    rooms: Arc<Registry>,
+    rooms: Registry,
     first_room: &str,
     username: &str,
-    console: Console,
+    console: Sender<String>,
 ) -> Result<Sender<Command>, String> {
     let room = rooms.whereis_or_start(first_room)?;
-    let (me, mailbox) = Pid::new_mailbox(CLIENT_MAILBOX_CAPACITY);
+    let (me, mailbox) = unbounded();
     let join = ToRoom::Join {
         client: me.clone(),
         username: username.to_string(),
     };
     room.send(join)
         .map_err(|_| format!("{first_room} has stopped"))?;
-    let (commands, typed) = crossbeam_channel::unbounded();
+    let (commands, typed) = unbounded();
     let client = MovingClient {
         username: username.to_string(),
         me,
@@ -95,54 +96,54 @@ pub struct MovingClient {
     /// The room we are in (or have asked to join): its name and pid.
     room_name: String,
     room: RoomPid,
-    /// Every room, by name: `whereis_or_start` finds or starts one.
-    rooms: Arc<Registry>,
-    console: Console,
+    /// Every room, by name (step 5's registry): `whereis_or_start` finds
+    /// one, or starts it.
+    rooms: Registry,
+    /// Where this client prints, as in step 3.
+    console: Sender<String>,
 }
 // ANCHOR_END: client
 
 impl MovingClient {
     // ANCHOR: todo
+    // ANCHOR: run
     /// The client's loop: until the commands channel closes, print what
     /// the rooms send and do what the person types, whichever comes first.
     /// Then leave the room.
     fn run(mut self, commands: Receiver<Command>) {
         todo!("ex09: select! over the mailbox and the commands")
     }
+    // ANCHOR_END: run
 
+    // ANCHOR: move_to
     /// `/join ROOM`: refuse the room we are in or an invalid name; else
     /// leave this room, print what it sends until its `Left` has come,
     /// then join the room called `room_name`.
     fn move_to(&mut self, room_name: &str) {
         todo!("ex09: leave, wait for Left, then join the new room")
     }
+    // ANCHOR_END: move_to
     // ANCHOR_END: todo
 
     // ANCHOR: given
     /// Prints one thing a room sent, as the post's `Client.loop/2` does.
     fn print(&self, message: ToClient) {
         let text = match message {
-            ToClient::Message(line) => line.text().to_string(),
-            // Several lines broadcast at once: each is printed on its own.
-            ToClient::Lines(lines) => {
-                for line in lines.iter() {
-                    self.print(ToClient::Message(line.clone()));
-                }
-                return;
-            }
-            ToClient::Joined { room, .. } => format!("* you joined {room}"),
+            ToClient::Message(text) => text,
+            ToClient::Joined { room } => format!("* you joined {room}"),
             ToClient::Left { room } => format!("* you left {room}"),
             ToClient::Error(reason) => format!("error: {reason}"),
-            other => format!("{other:?}"),
+            ToClient::Exit(reason) => panic!("{reason}"),
         };
-        self.console
-            .print(format!("{}'s client: {text}", self.username));
+        let _ = self
+            .console
+            .send(format!("{}'s client: {text}", self.username));
     }
 
     /// Tells the person something went wrong on this side.
     fn complain(&self, reason: &str) {
-        self.console
-            .print(format!("{}'s client: error: {reason}", self.username));
+        let line = format!("{}'s client: error: {reason}", self.username);
+        let _ = self.console.send(line);
     }
 
     /// `Client.post_message(client, room, text)`, to the current room.
@@ -162,7 +163,6 @@ impl MovingClient {
     fn send_leave(&self) -> bool {
         let leave = ToRoom::Leave {
             from: self.me.clone(),
-            done: None,
         };
         self.room.send(leave).is_ok()
     }

@@ -11,16 +11,24 @@
 //! run the exercise's checks, e.g.
 //!
 //! ```text
-//! cargo test -p exercises --test ex01_who
+//! RUST_BACKTRACE=0 cargo test -p exercises --test ex01_who
 //! ```
 //!
 //! A failing check says which requirement failed, in words. The book has a
 //! page per exercise, with hints: `book/src/exercises/`.
 //!
-//! Each module below is the starter you edit. With the `solutions` feature
-//! it is swapped for the reference solution in `solutions/` (same name,
-//! same public items), which is how CI proves the checks: they pass against
-//! every solution and fail against every untouched starter.
+//! Every starter is the book's step 3 (`examples/step3_post.rs`) grown by
+//! one message, built from [`given`] (step 3's types, and the replies of a
+//! room that can say no); exercises 9 and 10 also use [`rooms`] (a room
+//! that can be left, step 5's registry, step 3's client). Nothing comes
+//! from the finished `chatroom` crate.
+//!
+//! Each `exNN` module below is the starter you edit. With the `solutions`
+//! feature it is swapped for the reference solution in `solutions/` (same
+//! name, same public items), which is how CI proves the checks: they pass
+//! against every solution and fail against every untouched starter. With
+//! `wrong-solutions`, the wrong answers of `wrong/` are built beside them,
+//! and CI proves that each one fails.
 //!
 //! | exercise                  | level       | adds                                  |
 //! |---------------------------|-------------|---------------------------------------|
@@ -44,6 +52,8 @@
 )]
 
 pub mod given;
+pub mod rooms;
+pub mod two_channels;
 
 #[cfg_attr(feature = "solutions", path = "../solutions/ex01_who.rs")]
 pub mod ex01_who;
@@ -65,3 +75,13 @@ pub mod ex08_rate_limit;
 pub mod ex09_rooms;
 #[cfg_attr(feature = "solutions", path = "../solutions/ex10_supervise.rs")]
 pub mod ex10_supervise;
+
+/// The wrong solutions of `wrong/`, each the reference solution with the
+/// parts a student got wrong (see `wrong/README.md`); built by `build.rs`
+/// for `.ci/check-exercises`, which proves that every one fails its checks.
+/// Their warnings are part of what a student handed in, so they are allowed.
+#[cfg(feature = "wrong-solutions")]
+#[allow(warnings, clippy::all)]
+pub mod wrong {
+    include!(concat!(env!("OUT_DIR"), "/wrong_modules.rs"));
+}

@@ -11,10 +11,10 @@ use exercises::ex02_leave::{room_loop, ToRoom};
 use support::{Chat, TestRoom};
 
 impl Chat for ToRoom {
-    fn join(client: chatroom::ClientPid, username: String) -> Self {
+    fn join(client: exercises::given::ClientPid, username: String) -> Self {
         ToRoom::Join { client, username }
     }
-    fn say(from: chatroom::ClientPid, text: String) -> Self {
+    fn say(from: exercises::given::ClientPid, text: String) -> Self {
         ToRoom::Message { from, text }
     }
 }
@@ -28,6 +28,18 @@ fn the_others_are_told_and_the_leaver_gets_a_left_reply() {
     carol.expect_line("after Ann leaves", "Ann has left the room");
     ann.expect_left("after Ann leaves");
     ann.expect_nothing("after Ann leaves and gets her Left reply");
+}
+
+#[test]
+fn the_member_who_asked_is_the_one_who_leaves() {
+    // Bob is neither the oldest nor the newest member.
+    let room = TestRoom::start(room_loop);
+    let [ann, bob, carol] = room.join_all(["Ann", "Bob", "Carol"]);
+    bob.send("Bob leaves", ToRoom::Leave { from: bob.pid() });
+    ann.expect_line("after Bob leaves", "Bob has left the room");
+    carol.expect_line("after Bob leaves", "Bob has left the room");
+    bob.expect_left("after Bob leaves");
+    carol.say_to_all("just us", &[&ann, &carol]);
 }
 
 #[test]
@@ -86,6 +98,7 @@ fn once_ann_has_left_her_name_is_free_again() {
     let [ann, bob] = room.join_all(["Ann", "Bob"]);
     ann.send("Ann leaves", ToRoom::Leave { from: ann.pid() });
     bob.expect_line("after Ann leaves", "Ann has left the room");
+    ann.expect_left("after Ann leaves");
     let _new_ann = room.join("Ann");
     bob.expect_line(
         "after Ann leaves and someone else joins as Ann",

@@ -11,10 +11,10 @@ use exercises::ex03_whisper::{room_loop, ToRoom};
 use support::{Chat, TestClient, TestRoom};
 
 impl Chat for ToRoom {
-    fn join(client: chatroom::ClientPid, username: String) -> Self {
+    fn join(client: exercises::given::ClientPid, username: String) -> Self {
         ToRoom::Join { client, username }
     }
-    fn say(from: chatroom::ClientPid, text: String) -> Self {
+    fn say(from: exercises::given::ClientPid, text: String) -> Self {
         ToRoom::Message { from, text }
     }
 }
@@ -37,13 +37,6 @@ fn bob_hears_what_ann_whispers_to_him() {
     let [ann, bob] = room.join_all(["Ann", "Bob"]);
     whisper(&ann, "Bob", "hi");
     bob.expect_line("after Ann whispers \"hi\" to Bob", "Ann whispers: hi");
-}
-
-#[test]
-fn ann_sees_what_she_whispered() {
-    let room = TestRoom::start(room_loop);
-    let [ann, _bob] = room.join_all(["Ann", "Bob"]);
-    whisper(&ann, "Bob", "hi");
     ann.expect_line("after Ann whispers \"hi\" to Bob", "you whisper to Bob: hi");
 }
 
@@ -60,12 +53,60 @@ fn nobody_else_hears_a_whisper() {
 }
 
 #[test]
-fn a_whisper_to_an_unknown_name_is_refused() {
+fn the_whisper_comes_from_whoever_sent_it() {
+    // Carol, the newest member, whispers to Ann, the oldest: the sender is
+    // neither the first member nor the only one who is not the receiver.
+    let room = TestRoom::start(room_loop);
+    let [ann, bob, carol] = room.join_all(["Ann", "Bob", "Carol"]);
+    whisper(&carol, "Ann", "psst");
+    let after = "after Carol whispers \"psst\" to Ann";
+    ann.expect_line(after, "Carol whispers: psst");
+    carol.expect_line(after, "you whisper to Ann: psst");
+    bob.expect_nothing(after);
+}
+
+#[test]
+fn a_whisper_to_an_unknown_name_gets_an_error_and_nothing_else() {
     let room = TestRoom::start(room_loop);
     let [ann, bob] = room.join_all(["Ann", "Bob"]);
     whisper(&ann, "Zed", "hi");
-    ann.expect_error("after Ann whispers to Zed, who is not in the room", "Zed");
-    bob.expect_nothing("after Ann whispers to Zed, who is not in the room");
+    let after = "after Ann whispers to Zed, who is not in the room";
+    ann.expect_error(after, "Zed");
+    ann.expect_nothing(&format!(
+        "{after} and gets her error (no echo: nothing was whispered)"
+    ));
+    bob.expect_nothing(after);
+}
+
+#[test]
+fn the_name_must_match_exactly() {
+    // Names differ by case and by length: only an exact match is the member.
+    let room = TestRoom::start(room_loop);
+    let [ann, bobby, bob] = room.join_all(["Ann", "Bobby", "bob"]);
+    whisper(&ann, "Bob", "hi");
+    let after =
+        "after Ann whispers to \"Bob\" in a room of Ann, Bobby and bob (nobody is called Bob)";
+    ann.expect_error(after, "Bob");
+    bobby.expect_nothing(after);
+    bob.expect_nothing(after);
+    whisper(&ann, "bob", "hi");
+    let after = "after Ann whispers \"hi\" to \"bob\" in a room of Ann, Bobby and bob";
+    bob.expect_line(after, "Ann whispers: hi");
+    ann.expect_line(after, "you whisper to bob: hi");
+    bobby.expect_nothing(after);
+}
+
+#[test]
+fn whispering_to_yourself_gives_you_both_lines() {
+    // No special case: the member named `to` hears it, and the sender sees
+    // it, and here both are Ann, in that order.
+    let room = TestRoom::start(room_loop);
+    let [ann, bob] = room.join_all(["Ann", "Bob"]);
+    whisper(&ann, "Ann", "note to self");
+    let after = "after Ann whispers \"note to self\" to Ann";
+    ann.expect_line(after, "Ann whispers: note to self");
+    ann.expect_line(after, "you whisper to Ann: note to self");
+    bob.expect_nothing(after);
 }
 
 #[test]

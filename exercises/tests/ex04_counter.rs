@@ -10,10 +10,10 @@ use exercises::ex04_counter::{room_loop, ToRoom};
 use support::{Chat, TestClient, TestRoom};
 
 impl Chat for ToRoom {
-    fn join(client: chatroom::ClientPid, username: String) -> Self {
+    fn join(client: exercises::given::ClientPid, username: String) -> Self {
         ToRoom::Join { client, username }
     }
-    fn say(from: chatroom::ClientPid, text: String) -> Self {
+    fn say(from: exercises::given::ClientPid, text: String) -> Self {
         ToRoom::Message { from, text }
     }
 }
@@ -38,17 +38,19 @@ fn a_newcomer_has_said_nothing_yet() {
 }
 
 #[test]
-fn each_line_counts_for_its_sender() {
+fn each_line_counts_for_its_sender_in_the_order_members_joined() {
+    // Joined Carol, Ann, Bob; Ann says 2 lines, Carol 1, Bob none. Sorted by
+    // name, or by count either way, the answer would read differently.
     let room = TestRoom::start(room_loop);
-    let [ann, bob, carol] = room.join_all(["Ann", "Bob", "Carol"]);
-    let everyone = [&ann, &bob, &carol];
+    let [carol, ann, bob] = room.join_all(["Carol", "Ann", "Bob"]);
+    let everyone = [&carol, &ann, &bob];
     ann.say_to_all("hello", &everyone);
-    bob.say_to_all("hi Ann", &everyone);
+    carol.say_to_all("hi Ann", &everyone);
     ann.say_to_all("how are you?", &everyone);
-    ask_stats(&carol);
-    carol.expect_line(
-        "after Ann says 2 lines and Bob 1, and Carol asks /stats",
-        "Lines said: Ann 2, Bob 1, Carol 0",
+    ask_stats(&bob);
+    bob.expect_line(
+        "after Carol, Ann and Bob join, Ann says 2 lines and Carol 1, and Bob asks /stats",
+        "Lines said: Carol 1, Ann 2, Bob 0",
     );
 }
 
@@ -64,6 +66,24 @@ fn only_the_asker_is_answered_and_asking_does_not_count() {
         "Lines said: Ann 0, Bob 0",
     );
     bob.expect_nothing("after Ann asks /stats twice (the answers are for Ann alone)");
+}
+
+#[test]
+fn the_counts_keep_growing_after_someone_asks() {
+    let room = TestRoom::start(room_loop);
+    let [ann, bob] = room.join_all(["Ann", "Bob"]);
+    ann.say_to_all("one", &[&ann, &bob]);
+    ask_stats(&bob);
+    bob.expect_line(
+        "after Ann says a line and Bob asks /stats",
+        "Lines said: Ann 1, Bob 0",
+    );
+    ann.say_to_all("two", &[&ann, &bob]);
+    ask_stats(&bob);
+    bob.expect_line(
+        "after Ann says a line, Bob asks /stats, Ann says another and Bob asks again",
+        "Lines said: Ann 2, Bob 0",
+    );
 }
 
 #[test]

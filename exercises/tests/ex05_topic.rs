@@ -11,10 +11,10 @@ use exercises::ex05_topic::{room_loop, ToRoom};
 use support::{Chat, TestClient, TestRoom};
 
 impl Chat for ToRoom {
-    fn join(client: chatroom::ClientPid, username: String) -> Self {
+    fn join(client: exercises::given::ClientPid, username: String) -> Self {
         ToRoom::Join { client, username }
     }
-    fn say(from: chatroom::ClientPid, text: String) -> Self {
+    fn say(from: exercises::given::ClientPid, text: String) -> Self {
         ToRoom::Message { from, text }
     }
 }
@@ -98,6 +98,40 @@ fn a_newcomer_is_told_the_topic_right_after_joining() {
     carol.expect_nothing("after Carol is told the topic once");
     ann.expect_line("after Carol joins", "Carol has joined the room");
     ann.expect_nothing("after Carol joins (the topic line is for Carol alone)");
+}
+
+#[test]
+fn every_newcomer_is_told_the_topic_of_the_moment() {
+    let room = TestRoom::start(room_loop);
+    let [ann] = room.join_all(["Ann"]);
+    set_topic(&ann, "Rust threads");
+    ann.expect_line("after Ann sets a topic", "Ann set the topic: Rust threads");
+    let carol = room.join("Carol");
+    carol.expect_line("after Carol joins", "The topic is: Rust threads");
+    ann.expect_line("after Carol joins", "Carol has joined the room");
+    let dave = room.join("Dave");
+    let after = "after Carol, then Dave, join a room whose topic is \"Rust threads\"";
+    dave.expect_line(
+        &format!("{after} (Dave too is told it)"),
+        "The topic is: Rust threads",
+    );
+    ann.expect_line(after, "Dave has joined the room");
+    carol.expect_line(after, "Dave has joined the room");
+    set_topic(&carol, "Elixir processes");
+    for member in [&ann, &carol, &dave] {
+        member.expect_line(
+            "after Carol sets another topic",
+            "Carol set the topic: Elixir processes",
+        );
+    }
+    let eve = room.join("Eve");
+    eve.expect_line(
+        "after the topic changes to \"Elixir processes\" and Eve joins",
+        "The topic is: Elixir processes",
+    );
+    for member in [&ann, &carol, &dave] {
+        member.expect_line("after Eve joins", "Eve has joined the room");
+    }
 }
 
 #[test]

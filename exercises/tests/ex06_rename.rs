@@ -10,10 +10,10 @@ use exercises::ex06_rename::{room_loop, ToRoom};
 use support::{Chat, TestClient, TestRoom};
 
 impl Chat for ToRoom {
-    fn join(client: chatroom::ClientPid, username: String) -> Self {
+    fn join(client: exercises::given::ClientPid, username: String) -> Self {
         ToRoom::Join { client, username }
     }
-    fn say(from: chatroom::ClientPid, text: String) -> Self {
+    fn say(from: exercises::given::ClientPid, text: String) -> Self {
         ToRoom::Message { from, text }
     }
 }
@@ -44,19 +44,48 @@ fn later_lines_use_the_new_name() {
     let room = TestRoom::start(room_loop);
     let [ann, bob] = room.join_all(["Ann", "Bob"]);
     rename(&ann, "Annie");
-    bob.expect_line(
-        "after Ann renames herself Annie",
-        "Ann is now known as Annie",
-    );
-    ann.expect_line(
-        "after Ann renames herself Annie",
-        "Ann is now known as Annie",
-    );
+    for member in [&bob, &ann] {
+        member.expect_line(
+            "after Ann renames herself Annie",
+            "Ann is now known as Annie",
+        );
+    }
     ann.say("hi, it's me");
-    bob.expect_line(
-        "after Ann renames herself Annie and says \"hi, it's me\"",
-        "Annie says: hi, it's me",
-    );
+    for member in [&bob, &ann] {
+        member.expect_line(
+            "after Ann renames herself Annie and says \"hi, it's me\"",
+            "Annie says: hi, it's me",
+        );
+    }
+}
+
+#[test]
+fn renaming_twice_starts_from_the_name_of_the_moment() {
+    let room = TestRoom::start(room_loop);
+    let [ann, bob] = room.join_all(["Ann", "Bob"]);
+    rename(&ann, "Annie");
+    rename(&ann, "Anna");
+    for member in [&bob, &ann] {
+        member.expect_line(
+            "after Ann renames herself Annie",
+            "Ann is now known as Annie",
+        );
+        member.expect_line(
+            "after Ann renames herself Annie, then Anna",
+            "Annie is now known as Anna",
+        );
+    }
+    rename(&ann, "Ann");
+    for member in [&bob, &ann] {
+        member.expect_line(
+            "after Ann, now Anna, takes back her first name (nobody has it)",
+            "Anna is now known as Ann",
+        );
+    }
+    bob.say("welcome back");
+    for member in [&bob, &ann] {
+        member.expect_line("after Bob says \"welcome back\"", "Bob says: welcome back");
+    }
 }
 
 #[test]
@@ -64,10 +93,12 @@ fn the_old_name_becomes_free_and_the_new_one_taken() {
     let room = TestRoom::start(room_loop);
     let [ann, bob] = room.join_all(["Ann", "Bob"]);
     rename(&ann, "Annie");
-    bob.expect_line(
-        "after Ann renames herself Annie",
-        "Ann is now known as Annie",
-    );
+    for member in [&bob, &ann] {
+        member.expect_line(
+            "after Ann renames herself Annie",
+            "Ann is now known as Annie",
+        );
+    }
     let second_annie = room.stranger("Annie");
     second_annie.send(
         "someone else joins as Annie",
@@ -81,14 +112,14 @@ fn the_old_name_becomes_free_and_the_new_one_taken() {
         "taken",
     );
     let _new_ann = room.join("Ann");
-    bob.expect_line(
-        "after Ann renames herself Annie and someone else joins as Ann",
-        "Ann has joined the room",
-    );
+    let after = "after Ann renames herself Annie and someone else joins as Ann";
+    bob.expect_line(after, "Ann has joined the room");
+    ann.expect_line(after, "Ann has joined the room");
 }
 
 #[test]
 fn another_members_name_is_refused() {
+    // Both ways: to an older member's name and to a newer one's.
     let room = TestRoom::start(room_loop);
     let [ann, bob] = room.join_all(["Ann", "Bob"]);
     rename(&ann, "Bob");
@@ -97,26 +128,41 @@ fn another_members_name_is_refused() {
         "taken",
     );
     bob.expect_nothing("after Ann's rename to Bob is refused");
-    ann.say("still Ann");
-    bob.expect_line(
-        "after Ann's rename to Bob is refused and she says \"still Ann\"",
-        "Ann says: still Ann",
+    rename(&bob, "Ann");
+    bob.expect_error(
+        "after Bob tries to rename himself Ann, who is here",
+        "taken",
     );
+    ann.expect_nothing("after Bob's rename to Ann is refused");
+    ann.say("still Ann");
+    for member in [&bob, &ann] {
+        member.expect_line(
+            "after both renames are refused and Ann says \"still Ann\"",
+            "Ann says: still Ann",
+        );
+    }
 }
 
 #[test]
 fn an_invalid_name_is_refused() {
     let room = TestRoom::start(room_loop);
     let [ann, bob] = room.join_all(["Ann", "Bob"]);
-    // A name with spaces and a colon could forge a line from Bob.
-    rename(&ann, "Bob says: I quit");
-    ann.expect_some_error("after Ann tries to rename herself \"Bob says: I quit\"");
-    bob.expect_nothing("after Ann's rename to an invalid name is refused");
+    // Each of these breaks `validate_username`'s rule: spaces and a colon
+    // (it could forge a line from Bob), a newline (it would print as two
+    // lines), and 33 characters (at most 32).
+    let too_long = "A".repeat(33);
+    for name in ["Bob says: I quit", "Annie\nBob", too_long.as_str()] {
+        rename(&ann, name);
+        ann.expect_some_error(&format!("after Ann tries to rename herself {name:?}"));
+        bob.expect_nothing(&format!("after Ann's rename to {name:?} is refused"));
+    }
     ann.say("ok");
-    bob.expect_line(
-        "after Ann's invalid rename is refused and she says \"ok\"",
-        "Ann says: ok",
-    );
+    for member in [&bob, &ann] {
+        member.expect_line(
+            "after Ann's invalid renames are refused and she says \"ok\"",
+            "Ann says: ok",
+        );
+    }
 }
 
 #[test]

@@ -9,10 +9,10 @@ use exercises::ex07_history::{room_loop, ToRoom};
 use support::{Chat, TestRoom};
 
 impl Chat for ToRoom {
-    fn join(client: chatroom::ClientPid, username: String) -> Self {
+    fn join(client: exercises::given::ClientPid, username: String) -> Self {
         ToRoom::Join { client, username }
     }
-    fn say(from: chatroom::ClientPid, text: String) -> Self {
+    fn say(from: exercises::given::ClientPid, text: String) -> Self {
         ToRoom::Message { from, text }
     }
 }
@@ -41,6 +41,7 @@ fn a_newcomer_hears_the_last_lines_oldest_first() {
     bob.expect_line(after, "Ann says: 4");
     bob.expect_line(after, "Ann says: 5");
     bob.expect_nothing("after Bob hears the 3 lines of history (only the last 3 are kept)");
+    ann.expect_line("after Bob joins", "Bob has joined the room");
 }
 
 #[test]
@@ -51,19 +52,55 @@ fn with_fewer_lines_than_kept_a_newcomer_hears_them_all() {
     let bob = room.join("Bob");
     bob.expect_line("after Ann says \"hello\" and Bob joins", "Ann says: hello");
     bob.expect_nothing("after Bob hears the one line said before he came");
+    ann.expect_line("after Bob joins", "Bob has joined the room");
+}
+
+#[test]
+fn every_newcomer_hears_the_history_of_the_moment() {
+    let room = room_keeping(2);
+    let [ann] = room.join_all(["Ann"]);
+    ann.say_to_all("one", &[&ann]);
+    // Bob, then Carol with nothing said in between: both hear "one".
+    let [bob, carol] = ["Bob", "Carol"].map(|name| {
+        let newcomer = room.join(name);
+        newcomer.expect_line(
+            &format!("after Ann says \"one\" and {name} joins"),
+            "Ann says: one",
+        );
+        newcomer
+    });
+    ann.expect_line("after Bob joins", "Bob has joined the room");
+    for member in [&ann, &bob] {
+        member.expect_line("after Carol joins", "Carol has joined the room");
+    }
+    let everyone = [&ann, &bob, &carol];
+    bob.say_to_all("two", &everyone);
+    ann.say_to_all("three", &everyone);
+    let dave = room.join("Dave");
+    let after = "after Ann says \"one\", Bob and Carol join, Bob says \"two\", Ann \"three\", \
+                 and Dave joins a room keeping 2 lines";
+    dave.expect_line(after, "Bob says: two");
+    dave.expect_line(after, "Ann says: three");
+    dave.expect_nothing(&format!("{after}, and hears 2 lines"));
+    for member in everyone {
+        member.expect_line("after Dave joins", "Dave has joined the room");
+    }
 }
 
 #[test]
 fn join_notices_are_not_history() {
     let room = room_keeping(3);
-    let [_ann, bob] = room.join_all(["Ann", "Bob"]);
-    bob.say("hi");
+    let [ann, bob] = room.join_all(["Ann", "Bob"]);
+    bob.say_to_all("hi", &[&ann, &bob]);
     let carol = room.join("Carol");
     carol.expect_line(
         "after Ann and Bob join, Bob says \"hi\", and Carol joins",
         "Bob says: hi",
     );
     carol.expect_nothing("after Carol hears Bob's line (join notices are not history)");
+    for member in [&ann, &bob] {
+        member.expect_line("after Carol joins", "Carol has joined the room");
+    }
 }
 
 #[test]
@@ -84,4 +121,5 @@ fn a_room_keeping_no_lines_replays_nothing() {
     ann.say_to_all("hello", &[&ann]);
     let bob = room.join("Bob");
     bob.expect_nothing("after Ann says \"hello\" and Bob joins a room keeping 0 lines");
+    ann.expect_line("after Bob joins", "Bob has joined the room");
 }

@@ -13,16 +13,16 @@ use exercises::ex08_rate_limit::{room_loop, Limiter, RateLimit, ToRoom};
 use support::{Chat, TestRoom};
 
 impl Chat for ToRoom {
-    fn join(client: chatroom::ClientPid, username: String) -> Self {
+    fn join(client: exercises::given::ClientPid, username: String) -> Self {
         ToRoom::Join { client, username }
     }
-    fn say(from: chatroom::ClientPid, text: String) -> Self {
+    fn say(from: exercises::given::ClientPid, text: String) -> Self {
         ToRoom::Message { from, text }
     }
 }
 
 const THREE_PER_10_S: RateLimit = RateLimit {
-    max_lines: 3,
+    max: 3,
     per: Duration::from_secs(10),
 };
 
@@ -137,7 +137,7 @@ fn the_limiter_window_slides_rather_than_restarting() {
 }
 
 const THREE_PER_HOUR: RateLimit = RateLimit {
-    max_lines: 3,
+    max: 3,
     per: Duration::from_secs(3600),
 };
 

@@ -2,105 +2,45 @@
 //! (`src/ex10_supervise.rs`). Run them with
 //! `cargo test -p exercises --test ex10_supervise`.
 //!
-//! The restart intensity is checked with made-up times, like exercise 8's
-//! limiter. The supervisor is checked in `chatroom`'s own room, with
-//! Michael watching (a mailbox this file reads) and Mikey supervised; a
-//! check crashes Mikey's client by sending it `ToClient::Exit`, exactly as
+//! The supervisor is checked in the given room (`exercises::rooms`), with Michael
+//! watching (a mailbox this file reads) and Mikey supervised; a check
+//! crashes Mikey's client by sending it `ToClient::Exit`, exactly as
 //! `examples/crash_client.rs` does. So the output shows
 //! "thread 'client Mikey' panicked at ...: boom": those are the crashes
-//! the checks cause on purpose.
+//! the checks cause on purpose. The restart intensity is exercise 8's
+//! limiter, whose own checks are in `tests/ex08_rate_limit.rs`; here it is
+//! checked through the supervisor.
 //!
 //! The supervisor is given a clock these checks move by hand, so no check
-//! waits for time to pass. No check sleeps, either: before deciding that
-//! Michael got nothing, a check lets the room handle everything sent to it
-//! (a join it must refuse, then its refusal). The waits for a report or a
-//! printed line are bounds on failure (`PATIENCE`), never on success.
+//! waits for time to pass. No check sleeps, either. How a check knows
+//! that nothing else will come:
+//!
+//! * before deciding that Michael got nothing, a check lets the room
+//!   handle everything sent to it (a join it must refuse, then its
+//!   refusal): the room handles its mailbox in order;
+//! * every check ends with the supervisor ending: Mikey's client ends
+//!   normally (the check has the room let him go, as if he typed /leave),
+//!   so the supervisor reports `Ended` and returns.
+//!   Then its reports channel and Mikey's screen both *close*: every report
+//!   it will ever make, and every line Mikey's clients will ever print,
+//!   has arrived, and the check reads them all.
+//!
+//! The waits for a report or a printed line are bounds on failure
+//! (`PATIENCE`), never on success.
 
-use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chatroom::{ClientPid, Console, Mailbox, Pid, RoomPid, Server, ToClient, ToRoom};
+use crossbeam_channel::unbounded;
 use crossbeam_channel::{Receiver, RecvTimeoutError};
-use exercises::ex10_supervise::{start, Intensity, RecentRestarts, Report, OTP_DEFAULT};
+use exercises::ex10_supervise::{start, RateLimit, Report, OTP_DEFAULT};
+use exercises::given::{ClientPid, Mailbox, ToClient};
+use exercises::rooms::{RoomPid, ToRoom};
 
 /// The longest a check waits for something that should come at once.
 const PATIENCE: Duration = Duration::from_secs(10);
 
-// The restart intensity, with made-up times.
-
-const THREE_IN_5_S: Intensity = Intensity {
-    max_restarts: 3,
-    within: Duration::from_secs(5),
-};
-
-/// Asks `restarts` about crashes at the given seconds after `start`,
-/// checking each answer; the failure message says what happened before.
-#[track_caller]
-fn expect_answers(restarts: &mut RecentRestarts, crashes: &[(f64, bool)]) {
-    let start = Instant::now();
-    let mut history = Vec::new();
-    for &(at, should_allow) in crashes {
-        let allowed = restarts.allow(start + Duration::from_secs_f64(at), THREE_IN_5_S);
-        let verdict = |allowed| if allowed { "restart" } else { "give up" };
-        if allowed != should_allow {
-            panic!(
-                "with at most 3 restarts in 5 s, after crashes at [{}] s, \
-                 for a crash at {at} s allow() should say {}, but it said {}",
-                history.join(", "),
-                verdict(should_allow),
-                verdict(allowed),
-            );
-        }
-        history.push(format!("{at} ({})", verdict(allowed)));
-    }
-}
-
-#[test]
-fn the_intensity_allows_three_restarts_then_gives_up_on_the_fourth() {
-    let mut restarts = RecentRestarts::new();
-    expect_answers(
-        &mut restarts,
-        &[(0.0, true), (1.0, true), (2.0, true), (3.0, false)],
-    );
-}
-
-#[test]
-fn the_intensity_forgets_restarts_older_than_the_window() {
-    let mut restarts = RecentRestarts::new();
-    expect_answers(
-        &mut restarts,
-        &[
-            (0.0, true),
-            (4.0, true),
-            (4.5, true),
-            // The restart at 0 s is exactly 5 s old: it no longer counts.
-            (5.0, true),
-            // 4, 4.5 and 5 are all within the last 5 s. (A supervisor that
-            // counted in fixed blocks of 5 s would restart here.)
-            (5.5, false),
-        ],
-    );
-}
-
-#[test]
-fn the_intensity_does_not_count_a_refusal() {
-    let mut restarts = RecentRestarts::new();
-    expect_answers(
-        &mut restarts,
-        &[
-            (0.0, true),
-            (1.0, true),
-            (2.0, true),
-            (3.0, false),
-            (4.0, false),
-            // Only the restarts at 1 and 2 s are in the last 5 s.
-            (5.5, true),
-        ],
-    );
-}
-
-// The supervisor, in chatroom's own room.
+// The supervisor, in the given room.
 
 /// A clock the checks move by hand.
 #[derive(Clone)]
@@ -127,14 +67,12 @@ const PROBE_NAME: &str = "not a name!";
 struct Michael {
     pid: ClientPid,
     mailbox: Mailbox<ToClient>,
-    /// The rest of a batch of lines (`ToClient::Lines`), oldest first.
-    unread: VecDeque<String>,
     room: RoomPid,
 }
 
 impl Michael {
     fn join(room: &RoomPid) -> Michael {
-        let (pid, mailbox) = Pid::new_mailbox(256);
+        let (pid, mailbox) = unbounded();
         room.send(ToRoom::Join {
             client: pid.clone(),
             username: "Michael".into(),
@@ -147,22 +85,13 @@ impl Michael {
         Michael {
             pid,
             mailbox,
-            unread: VecDeque::new(),
             room: room.clone(),
         }
     }
 
     fn take(&mut self) -> Option<Result<String, ToClient>> {
-        if let Some(line) = self.unread.pop_front() {
-            return Some(Ok(line));
-        }
         match self.mailbox.try_recv().ok()? {
-            ToClient::Message(line) => Some(Ok(line.text().to_string())),
-            ToClient::Lines(lines) => {
-                self.unread
-                    .extend(lines.iter().map(|line| line.text().to_string()));
-                self.unread.pop_front().map(Ok)
-            }
+            ToClient::Message(line) => Some(Ok(line)),
             other => Some(Err(other)),
         }
     }
@@ -172,7 +101,7 @@ impl Michael {
     /// handles its mailbox in order, so by then everything it sent for
     /// earlier messages has arrived.
     fn settle(&self) {
-        let (probe, answers) = Pid::new_mailbox(16);
+        let (probe, answers) = unbounded();
         let join = ToRoom::Join {
             client: probe,
             username: PROBE_NAME.into(),
@@ -189,7 +118,7 @@ impl Michael {
     /// coming. `mikey` is what Mikey's clients printed, for the message.
     #[track_caller]
     fn expect_line(&mut self, after: &str, text: &str, mikey: &Screen) {
-        if self.unread.is_empty() && self.mailbox.is_empty() {
+        if self.mailbox.is_empty() {
             self.settle();
         }
         match self.take() {
@@ -251,6 +180,22 @@ impl Screen {
         }
     }
 
+    /// Expects the screen to close (every client that printed to it has
+    /// ended, and the supervisor too) with nothing more printed.
+    #[track_caller]
+    fn expect_end(&self, after: &str) {
+        match self.lines.recv_timeout(PATIENCE) {
+            Err(RecvTimeoutError::Disconnected) => {}
+            Ok(line) => panic!(
+                "{after}, Mikey's clients should print nothing more, but one printed {line:?}"
+            ),
+            Err(RecvTimeoutError::Timeout) => panic!(
+                "{after}, Mikey's clients and their supervisor should all have ended, \
+                 but something still held Mikey's console after {PATIENCE:?}"
+            ),
+        }
+    }
+
     /// For a failure message: what Mikey's clients printed that no check
     /// has read (an error from the room, say).
     fn so_far(&self) -> String {
@@ -287,7 +232,7 @@ impl Reports {
     fn expect_started(&self, after: &str, old: Option<&ClientPid>) -> ClientPid {
         let should = "Started(the new client's pid)";
         match self.next(after, should) {
-            Report::Started(pid) if Some(&pid) == old => panic!(
+            Report::Started(pid) if old.is_some_and(|old| old.same_channel(&pid)) => panic!(
                 "{after}, the supervisor should start a new client, but it reported \
                  the crashed one's pid again"
             ),
@@ -333,18 +278,14 @@ struct Scene {
     pid: ClientPid,
 }
 
-fn michael_and_a_supervised_mikey(intensity: Intensity, clock: &Clock) -> Scene {
-    let room = Server::start();
+fn michael_and_a_supervised_mikey(intensity: RateLimit, clock: &Clock) -> Scene {
+    let room = exercises::rooms::start("chatroom");
     let michael = Michael::join(&room);
-    let (console, lines) = crossbeam_channel::unbounded();
+    let (console, lines) = unbounded();
     let clock = clock.clone();
-    let reports = Reports(start(
-        room,
-        "Mikey",
-        Console::Channel(console),
-        intensity,
-        move || clock.now(),
-    ));
+    let reports = Reports(start(room, "Mikey", console, intensity, move || {
+        clock.now()
+    }));
     let mut scene = Scene {
         pid: reports.expect_started("after the supervisor of Mikey is started", None),
         michael,
@@ -362,12 +303,41 @@ impl Scene {
     /// `Process.exit(mikey, reason)`: Mikey's client panics with `reason`.
     #[track_caller]
     fn crash_mikey(&self, reason: &str) {
-        let exit = ToClient::Exit {
-            reason: reason.into(),
-        };
+        let exit = ToClient::Exit(reason.into());
         if self.pid.send(exit).is_err() {
             panic!("crashing Mikey's client ({reason:?}), but its thread had already ended");
         }
+    }
+
+    /// Mikey types /leave: the room lets him go (`Left`), and his client
+    /// ends normally.
+    fn mikey_leaves(&self) {
+        let leave = ToRoom::Leave {
+            from: self.pid.clone(),
+        };
+        self.michael.room.send(leave).expect("the room is running");
+    }
+
+    /// The end of every check that leaves the supervisor running: Mikey
+    /// leaves, his client ends normally, and everything is read to the end.
+    #[track_caller]
+    fn close_mikey(self) {
+        self.mikey_leaves();
+        let after =
+            "after Mikey leaves the room (his client ends normally), at the end of the check";
+        self.reports.expect(after, Report::Ended);
+        self.end(after);
+    }
+
+    /// The supervisor has ended: it reports nothing more, Michael sees
+    /// Mikey leave and nothing else, and Mikey's screen closes.
+    #[track_caller]
+    fn end(mut self, after: &str) {
+        self.reports.expect_end(after);
+        self.michael
+            .expect_line(after, "Mikey has left the room", &self.mikey);
+        self.michael.expect_nothing(after, &self.mikey);
+        self.mikey.expect_end(after);
     }
 
     /// Crashes Mikey and checks he comes back: reports, and what Michael
@@ -392,6 +362,7 @@ fn a_crashed_client_comes_back_under_the_same_name() {
         "after Mikey's client crashes and comes back once",
         &scene.mikey,
     );
+    scene.close_mikey();
 }
 
 #[test]
@@ -404,6 +375,7 @@ fn the_restarted_client_prints_what_arrives_after() {
         .michael
         .expect_line(after, "Michael says: Welcome back", &scene.mikey);
     scene.mikey.expect(after, "Michael says: Welcome back");
+    scene.close_mikey();
 }
 
 #[test]
@@ -420,11 +392,33 @@ fn a_fourth_crash_within_the_window_is_not_restarted() {
         .reports
         .expect(after, Report::Crashed("boom 4".into()));
     scene.reports.expect(after, Report::GaveUp);
-    scene.reports.expect_end(after);
+    scene.end(after);
+}
+
+#[test]
+fn the_window_slides_with_the_clock() {
+    // Crashes at 0, 4, 4.5 s: three restarts. At 5 s the one at 0 s is 5 s
+    // old and no longer counts, so crash 4 is restarted too; at 5.5 s the
+    // restarts at 4, 4.5 and 5 s are all within 5 s, so crash 5 is not.
+    let clock = Clock::new();
+    let mut scene = michael_and_a_supervised_mikey(OTP_DEFAULT, &clock);
+    for (n, wait) in [(1, 0.0), (2, 4.0), (3, 0.5), (4, 0.5)] {
+        clock.advance(Duration::from_secs_f64(wait));
+        let after = format!(
+            "after crash {n} of Mikey's client, at 0, 4, 4.5 and 5 s (at most 3 restarts \
+             in any 5 s; is the time read from self.clock?)"
+        );
+        scene.crash_and_expect_restart(&format!("boom {n}"), &after);
+    }
+    clock.advance(Duration::from_secs_f64(0.5));
+    let after = "after crash 5 of Mikey's client, at 5.5 s (restarts at 4, 4.5 and 5 s are \
+                 within the last 5 s)";
+    scene.crash_mikey("boom 5");
     scene
-        .michael
-        .expect_line(after, "Mikey has left the room", &scene.mikey);
-    scene.michael.expect_nothing(after, &scene.mikey);
+        .reports
+        .expect(after, Report::Crashed("boom 5".into()));
+    scene.reports.expect(after, Report::GaveUp);
+    scene.end(after);
 }
 
 #[test]
@@ -439,20 +433,16 @@ fn crashes_further_apart_than_the_window_are_always_restarted() {
         );
         scene.crash_and_expect_restart(&format!("boom {n}"), &after);
     }
+    scene.close_mikey();
 }
 
 #[test]
 fn a_client_that_ends_normally_is_not_restarted() {
-    let mut scene = michael_and_a_supervised_mikey(OTP_DEFAULT, &Clock::new());
-    // The room's last words when a server stops: the client prints them
-    // and its loop ends, normally.
-    let _ = scene.pid.send(ToClient::Closing("bye".into()));
-    let after = "after Mikey's client ends normally (it was sent Closing)";
-    scene.mikey.expect(after, "closing: bye");
+    let scene = michael_and_a_supervised_mikey(OTP_DEFAULT, &Clock::new());
+    // Mikey types /leave: the room lets him go, and his client's loop ends,
+    // normally.
+    scene.mikey_leaves();
+    let after = "after Mikey leaves the room, so that his client ends normally";
     scene.reports.expect(after, Report::Ended);
-    scene.reports.expect_end(after);
-    scene
-        .michael
-        .expect_line(after, "Mikey has left the room", &scene.mikey);
-    scene.michael.expect_nothing(after, &scene.mikey);
+    scene.end(after);
 }

@@ -6,25 +6,41 @@
 //! the exercise asks for. A failure says which requirement failed:
 //! "after Ann asks /who, Ann should receive "In the room: Ann" but got ...".
 //!
-//! Nothing here sleeps to let the room catch up. [`TestRoom::settle`]
-//! sends the room a join it must refuse and waits for the refusal. A room
-//! handles its mailbox in order, so by then everything it did for earlier
-//! messages has been delivered: a mailbox that is still empty will stay
-//! so. That is how a check knows both that something did not happen and,
-//! without waiting, that an expected line is not coming. The one wait, for
-//! the refusal, is bounded by [`PATIENCE`] and ends at once if the room
-//! thread stopped, saying why (usually a `todo!()` still in place).
+//! Nothing here sleeps to let the room catch up, and nothing waits on a
+//! clock for success. Two events tell a check that nothing else will come:
+//!
+//! * [`TestRoom::settle`] sends the room a join it must refuse and waits
+//!   for the refusal. A room handles its mailbox in order, so by then
+//!   everything it did for earlier messages has been delivered: a mailbox
+//!   that is still empty will stay so, as far as the room is concerned.
+//!   That is how a check knows, in the middle, that something did not
+//!   happen, and without waiting that an expected line is not coming.
+//! * When a check ends, the kit closes the room: it drops the last pid of
+//!   the room, waits for the room thread to return, then reads every
+//!   client's mailbox until it *disconnects*, which happens only once every
+//!   copy of that client's pid is gone, the room's and any thread's it
+//!   started. Anything found then, a check did not ask for: a line sent
+//!   twice, an extra reply after the right one, a line from a thread that
+//!   sent it late. So each check also proves that nobody received anything
+//!   more, for ever.
+//!
+//! The waits, for the refusal and for the end, are bounded by [`PATIENCE`]
+//! and end at once if the room thread stopped, saying why (usually a
+//! `todo!()` still in place). A bound only decides how long a wrong room
+//! takes to fail; a right one never comes near it.
 
 #![allow(dead_code)] // each exercise's checks use a different part of this
 
-use std::any::Any;
+use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
 use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::Duration;
 
-use chatroom::{ClientPid, Mailbox, Pid, ToClient};
-use crossbeam_channel::{select, Receiver};
+use crossbeam_channel::{select, unbounded, Receiver, RecvTimeoutError, Sender};
+use exercises::given::{ClientPid, Mailbox, ToClient};
+use exercises::rooms::panic_message;
 
 /// The longest a check waits for something that should come at once.
 pub const PATIENCE: Duration = Duration::from_secs(10);
@@ -60,41 +76,81 @@ impl Watch {
     }
 }
 
-fn panic_text(payload: &(dyn Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        text.to_string()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic without a message".into()
-    }
-}
-
 /// How a check describes what a client got, in a failure message.
 pub fn describe(message: &ToClient) -> String {
     match message {
-        ToClient::Message(line) => format!("the line {:?}", line.text()),
+        ToClient::Message(text) => format!("the line {text:?}"),
         ToClient::Error(reason) => format!("the error {reason:?}"),
-        ToClient::Joined { room, username } => {
-            format!("a Joined reply (joined {room} as {username})")
-        }
+        ToClient::Joined { room } => format!("a Joined reply (joined {room})"),
         ToClient::Left { room } => format!("a Left reply (left {room})"),
-        other => format!("{other:?}"),
+        ToClient::Exit(reason) => format!("an Exit ({reason:?})"),
     }
 }
 
-/// Your room, running in its own thread, as the checks see it.
+/// Your room, running in its own thread, as the checks see it. Clones
+/// share one room; when the last clone goes (the check has ended, and
+/// every `TestClient`, which holds one, with it), the room is closed and
+/// every mailbox read to its end: see [`Shared::drop`].
 pub struct TestRoom<M> {
-    pid: Pid<M>,
-    watch: Watch,
+    shared: Rc<Shared<M>>,
 }
 
 // By hand: a derive would ask for `M: Clone`, and messages are not cloned.
 impl<M> Clone for TestRoom<M> {
     fn clone(&self) -> Self {
         TestRoom {
-            pid: self.pid.clone(),
-            watch: self.watch.clone(),
+            shared: Rc::clone(&self.shared),
+        }
+    }
+}
+
+/// What every clone of a `TestRoom` shares.
+struct Shared<M> {
+    /// The only pid of the room outside it. `None` once the room is closed.
+    pid: Option<Sender<M>>,
+    watch: Watch,
+    /// Every test client's name and mailbox, to read to the end.
+    clients: RefCell<Vec<(String, Mailbox<ToClient>)>>,
+}
+
+impl<M> Drop for Shared<M> {
+    /// The check has ended: close the room, and prove that nobody received
+    /// anything the check did not read. (If the check has already failed,
+    /// its own message says enough.)
+    fn drop(&mut self) {
+        if thread::panicking() {
+            return;
+        }
+        drop(self.pid.take()); // the room's `for message in mailbox` ends
+        match self.watch.ended.recv_timeout(PATIENCE) {
+            Err(RecvTimeoutError::Disconnected) => {}
+            _ => panic!(
+                "when the check ended, nothing could send to the room any more, but its \
+                 thread was still running {PATIENCE:?} later: does it wait for something \
+                 else than its mailbox?"
+            ),
+        }
+        let why = self.watch.why();
+        if why.starts_with("it panicked") {
+            panic!("when the check ended, the room thread had stopped: {why}");
+        }
+        for (name, mailbox) in self.clients.borrow().iter() {
+            // One message is already one too many; otherwise this waits for
+            // the disconnection, or for something late.
+            match mailbox.recv_timeout(PATIENCE) {
+                Err(RecvTimeoutError::Disconnected) => {}
+                Ok(extra) => panic!(
+                    "when the check ended (the room had stopped, and everything sent \
+                     to {name} had arrived), {name} had also received {}, besides \
+                     everything this check expected",
+                    describe(&extra)
+                ),
+                Err(RecvTimeoutError::Timeout) => panic!(
+                    "{PATIENCE:?} after the room thread ended, something still held \
+                     {name}'s pid, so more could still arrive: a thread the room \
+                     started?"
+                ),
+            }
         }
     }
 }
@@ -104,7 +160,7 @@ impl<M: Chat> TestRoom<M> {
     /// `loop`. A panic in the room is caught so that checks can say what
     /// it was instead of waiting for lines that will never come.
     pub fn start(room_loop: impl FnOnce(Mailbox<M>) + Send + 'static) -> Self {
-        let (pid, mailbox) = Pid::new_mailbox(256);
+        let (pid, mailbox) = unbounded();
         let (alive, ended) = crossbeam_channel::bounded::<()>(0);
         let why = Arc::new(OnceLock::new());
         let room_why = Arc::clone(&why);
@@ -114,32 +170,47 @@ impl<M: Chat> TestRoom<M> {
                 let outcome = panic::catch_unwind(AssertUnwindSafe(move || room_loop(mailbox)));
                 let _ = room_why.set(match outcome {
                     Ok(()) => "its loop returned while clients were still in the room".into(),
-                    Err(payload) => format!("it panicked: {}", panic_text(&*payload)),
+                    Err(payload) => format!("it panicked: {}", panic_message(&*payload)),
                 });
                 drop(alive); // now `ended` disconnects, and `why` is set
             })
             .expect("could not start the room thread");
         TestRoom {
-            pid,
-            watch: Watch { ended, why },
+            shared: Rc::new(Shared {
+                pid: Some(pid),
+                watch: Watch { ended, why },
+                clients: RefCell::new(Vec::new()),
+            }),
         }
+    }
+
+    /// The room's pid, while the check runs.
+    fn pid(&self) -> &Sender<M> {
+        self.shared
+            .pid
+            .as_ref()
+            .expect("the room is open while a check runs")
     }
 
     /// Sends the room `message`; `what` says what it is, for the failure
     /// message if the room has stopped.
     #[track_caller]
     pub fn send(&self, what: &str, message: M) {
-        if self.pid.send(message).is_err() {
+        if self.pid().send(message).is_err() {
             panic!(
                 "{what}, but the room thread had already stopped: {}",
-                self.watch.why()
+                self.shared.watch.why()
             );
         }
     }
 
     /// A client that has not joined: its mailbox, and a pid to send as.
     pub fn stranger(&self, name: &str) -> TestClient<M> {
-        let (pid, mailbox) = Pid::new_mailbox(256);
+        let (pid, mailbox) = unbounded();
+        self.shared
+            .clients
+            .borrow_mut()
+            .push((name.to_string(), mailbox.clone()));
         TestClient {
             name: name.to_string(),
             pid,
@@ -161,7 +232,7 @@ impl<M: Chat> TestRoom<M> {
     }
 
     /// Joins everyone in `names`, in order, checking that the members
-    /// already there are told of each newcomer (the seed's rule). Start a
+    /// already there are told of each newcomer (step 2's rule). Start a
     /// check with this, and every mailbox is empty afterwards.
     #[track_caller]
     pub fn join_all<const N: usize>(&self, names: [&str; N]) -> [TestClient<M>; N] {
@@ -194,11 +265,12 @@ impl<M: Chat> TestRoom<M> {
 
     /// `settle`, saying what went wrong instead of panicking.
     fn try_settle(&self) -> Result<(), String> {
-        let (probe, answers) = Pid::new_mailbox(16);
-        if self.pid.send(M::join(probe, PROBE_NAME.into())).is_err() {
+        let (probe, answers) = unbounded();
+        let watch = &self.shared.watch;
+        if self.pid().send(M::join(probe, PROBE_NAME.into())).is_err() {
             return Err(format!(
                 "the room thread had already stopped: {}",
-                self.watch.why()
+                watch.why()
             ));
         }
         let should = format!(
@@ -210,8 +282,8 @@ impl<M: Chat> TestRoom<M> {
                 Ok(other) => Err(format!("{should}, but it sent {}", describe(&other))),
                 Err(_) => Err(format!("{should}, but it sent nothing and forgot the client")),
             },
-            recv(self.watch.ended) -> _ => {
-                Err(format!("the room thread stopped: {}", self.watch.why()))
+            recv(watch.ended) -> _ => {
+                Err(format!("the room thread stopped: {}", watch.why()))
             }
             default(PATIENCE) => Err(format!("{should}; nothing came within {PATIENCE:?}")),
         }
@@ -293,7 +365,7 @@ impl<M: Chat> TestClient<M> {
     pub fn expect_line(&self, after: &str, text: &str) {
         let should = format!("{text:?}");
         match self.next(after, &should) {
-            ToClient::Message(line) if line.text() == text => {}
+            ToClient::Message(line) if line == text => {}
             other => panic!(
                 "{after}, {} should receive {should}, but got {}",
                 self.name,

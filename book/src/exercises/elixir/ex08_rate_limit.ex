@@ -3,9 +3,9 @@
 # accepted lines; allow/3 is the rule, a pure function of the time, like
 # the Rust Limiter. The Rust: exercises/src/ex08_rate_limit.rs.
 defmodule Server do
-    # At most max_lines lines in any per_ms milliseconds.
-    def start(max_lines, per_ms) do
-        spawn(__MODULE__, :loop, [[], %{}, {max_lines, per_ms}])
+    # At most max lines in any per_ms milliseconds.
+    def start(max, per_ms) do
+        spawn(__MODULE__, :loop, [[], %{}, {max, per_ms}])
     end
 
     # ANCHOR: server
@@ -30,9 +30,9 @@ defmodule Server do
 
     # times: the accepted lines' times, newest first. Forget those per_ms
     # old or older; a refused line is not added, so it does not count.
-    def allow(times, now, {max_lines, per_ms}) do
+    def allow(times, now, {max, per_ms}) do
         times = Enum.filter(times, fn t -> now - t < per_ms end)
-        if length(times) < max_lines do
+        if length(times) < max do
             {:ok, [now|times]}
         else
             {:slow_down, times}

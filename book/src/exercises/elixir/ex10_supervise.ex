@@ -8,8 +8,8 @@ defmodule Server do
 
     # ANCHOR: server
     # The room monitors each member as it joins, so the runtime tells it
-    # when one dies, however it dies. The Rust room has no monitors: it
-    # learns at its next broadcast, so there the supervisor tells it.
+    # when one dies, however it dies. The Rust room has no monitors and
+    # never learns by itself, so there the supervisor tells it.
     def loop(clients) do
         receive do
             {sender, :join, username} ->
@@ -20,6 +20,12 @@ defmodule Server do
                 {_, sender_name} = Enum.find(clients, fn {pid, _} -> pid == sender end)
                 broadcast("#{sender_name} says: #{message}", clients)
                 loop(clients)
+            {sender, :leave} ->
+                {_, name} = List.keyfind(clients, sender, 0)
+                remaining = List.keydelete(clients, sender, 0)
+                broadcast("#{name} has left the room", remaining)
+                send sender, {self(), :left}
+                loop(remaining)
             {:DOWN, _ref, :process, pid, _reason} ->
                 case List.keyfind(clients, pid, 0) do
                     {_, name} ->
@@ -58,10 +64,10 @@ defmodule Client do
             {_sender, :message, message} ->
                 IO.puts "#{username}'s client: #{message}"
                 loop(room, username)
-            # The room's last words: print them and end, normally. A
-            # :transient child that ends normally is not restarted.
-            {_sender, :closing, reason} ->
-                IO.puts "#{username}'s client: closing: #{reason}"
+            # The room let us go: end, normally. A :transient child that
+            # ends normally is not restarted.
+            {_sender, :left} ->
+                :ok
         end
     end
     # ANCHOR_END: client

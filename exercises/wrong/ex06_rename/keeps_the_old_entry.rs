@@ -1,0 +1,23 @@
+// WRONG: adds a member with the new name and leaves the old one in the list; the student could not change the entry while borrowing the list, so pushed a new one (state never updated).
+// ANCHOR: rename
+    fn rename(&mut self, from: ClientPid, new_name: String) {
+        let Some(index) = self.clients.iter().position(|m| m.pid.same_channel(&from)) else {
+            return refuse(&from, "join the room first");
+        };
+        if self.clients[index].username == new_name {
+            return refuse(&from, format!("you are already called {new_name}"));
+        }
+        if let Err(reason) = validate_username(&new_name) {
+            return refuse(&from, reason);
+        }
+        if self.clients.iter().any(|m| m.username == new_name) {
+            return refuse(&from, format!("the name {new_name} is taken"));
+        }
+        let old_name = self.clients[index].username.clone();
+        self.clients.insert(0, Member {
+            pid: from,
+            username: new_name.clone(),
+        });
+        self.broadcast(&format!("{old_name} is now known as {new_name}"));
+    }
+// ANCHOR_END: rename

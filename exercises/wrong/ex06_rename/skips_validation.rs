@@ -1,0 +1,17 @@
+// WRONG: never calls `validate_username`; the student thought the name was checked when she joined, so a new one must be fine too.
+// ANCHOR: rename
+    fn rename(&mut self, from: ClientPid, new_name: String) {
+        let Some(index) = self.clients.iter().position(|m| m.pid.same_channel(&from)) else {
+            return refuse(&from, "join the room first");
+        };
+        if self.clients[index].username == new_name {
+            return refuse(&from, format!("you are already called {new_name}"));
+        }
+        if self.clients.iter().any(|m| m.username == new_name) {
+            return refuse(&from, format!("the name {new_name} is taken"));
+        }
+        let old_name = std::mem::replace(&mut self.clients[index].username, new_name);
+        let new_name = &self.clients[index].username;
+        self.broadcast(&format!("{old_name} is now known as {new_name}"));
+    }
+// ANCHOR_END: rename

@@ -1,0 +1,22 @@
+// WRONG: leaves and joins the new room at once; the student thought messages arrive in the order they were sent, whoever sent them.
+// ANCHOR: move_to
+    fn move_to(&mut self, room_name: &str) {
+        if room_name == self.room_name {
+            return self.complain(&format!("you are already in {room_name}"));
+        }
+        let new_room = match self.rooms.whereis_or_start(room_name) {
+            Ok(room) => room,
+            Err(reason) => return self.complain(&reason),
+        };
+        self.send_leave();
+        self.room_name = room_name.to_string();
+        self.room = new_room;
+        let join = ToRoom::Join {
+            client: self.me.clone(),
+            username: self.username.clone(),
+        };
+        if self.room.send(join).is_err() {
+            self.complain(&format!("{room_name} has stopped"));
+        }
+    }
+// ANCHOR_END: move_to
