@@ -56,6 +56,7 @@
 //! the book shows.
 
 pub mod address;
+pub mod budget;
 pub mod cli;
 pub mod client;
 mod connection;

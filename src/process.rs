@@ -51,8 +51,14 @@ impl fmt::Display for ProcessId {
 pub struct Pid<M> {
     id: ProcessId,
     mailbox: Sender<M>,
+    /// Where [`Pid::exit`] signals go, for a process made with
+    /// [`Pid::new_process`]; `None` for a bare mailbox.
+    exits: Option<Sender<String>>,
 }
 // ANCHOR_END: pid
+
+/// The receiving end of a process's exit signals (see [`Pid::exit`]).
+pub type Exits = Receiver<String>;
 
 impl<M> Pid<M> {
     // ANCHOR: new_mailbox
@@ -68,11 +74,45 @@ impl<M> Pid<M> {
             Pid {
                 id: ProcessId::next(),
                 mailbox: sender,
+                exits: None,
             },
             receiver,
         )
     }
     // ANCHOR_END: new_mailbox
+
+    // ANCHOR: new_process
+    /// Like [`Pid::new_mailbox`], plus a second, tiny channel for exit
+    /// signals. In Erlang, `Process.exit(pid, reason)` is a signal, not a
+    /// message: it does not queue behind the mailbox. Ours neither: a room
+    /// that drops a member whose mailbox is full can still tell it why, at
+    /// once, because the signal has a channel of its own. The first signal
+    /// wins; a process stops at the first one, so later ones do not matter.
+    pub fn new_process(capacity: usize) -> (Pid<M>, Mailbox<M>, Exits) {
+        let (pid, mailbox) = Pid::new_mailbox(capacity);
+        let (exits, exit_signals) = crossbeam_channel::bounded(1);
+        let pid = Pid {
+            exits: Some(exits),
+            ..pid
+        };
+        (pid, mailbox, exit_signals)
+    }
+
+    /// `Process.exit(pid, reason)`: asks the process to stop, and says why,
+    /// without waiting and without queueing behind its messages. Does
+    /// nothing to a bare mailbox, or to a process that has a signal already.
+    pub fn exit(&self, reason: impl Into<String>) {
+        if let Some(exits) = &self.exits {
+            let _ = exits.try_send(reason.into());
+        }
+    }
+    // ANCHOR_END: new_process
+
+    /// The channel end, for `select!` (which needs a `Sender` to wait on a
+    /// send together with other operations).
+    pub fn sender(&self) -> &Sender<M> {
+        &self.mailbox
+    }
 
     /// Which process this is.
     pub fn id(&self) -> ProcessId {
@@ -106,6 +146,7 @@ impl<M> Clone for Pid<M> {
         Pid {
             id: self.id,
             mailbox: self.mailbox.clone(),
+            exits: self.exits.clone(),
         }
     }
 }
