@@ -17,10 +17,10 @@ use std::io::Write;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, SendError, Sender};
+use crossbeam_channel::{select, Receiver, RecvTimeoutError, SendError, Sender};
 
 use crate::message::{ClientPid, RoomPid, ToClient, ToRoom};
-use crate::process::{Mailbox, Pid};
+use crate::process::{Exits, Mailbox, Pid};
 
 /// How many messages a client's mailbox holds before the room must wait.
 /// A message is one line or a batch of them (`ToClient::Lines`), so this
@@ -118,7 +118,7 @@ impl Client {
     /// new process, in `start/2`; in IEx the order looks fixed only because
     /// typing is slow.)
     pub fn join_room_with(room: &RoomPid, username: &str, console: Console) -> Client {
-        let (pid, mailbox) = Pid::new_mailbox(CLIENT_MAILBOX_CAPACITY);
+        let (pid, mailbox, exits) = Pid::new_process(CLIENT_MAILBOX_CAPACITY);
         let join = ToRoom::Join {
             client: pid.clone(),
             username: username.to_string(),
@@ -129,7 +129,7 @@ impl Client {
         let name = username.to_string();
         let thread = thread::Builder::new()
             .name(format!("client {username}"))
-            .spawn(move || client_loop(mailbox, name, console))
+            .spawn(move || client_loop(mailbox, exits, name, console))
             .expect("the OS refused to start a client thread");
         Client {
             pid,
@@ -180,31 +180,44 @@ impl Client {
 }
 
 // ANCHOR: client_loop
-/// The post's `Client.loop/2`: receive, print with a prefix, loop.
-fn client_loop(mailbox: Mailbox<ToClient>, username: String, console: Console) {
-    for message in mailbox {
-        match message {
-            ToClient::Message(line) => {
-                console.print(format!("{username}'s client: {}", line.text()))
-            }
-            ToClient::Lines(lines) => {
-                for line in lines.iter() {
-                    console.print(format!("{username}'s client: {}", line.text()));
+/// The post's `Client.loop/2`: receive, print with a prefix, loop. It also
+/// listens for an exit signal (a room that dropped it says why there).
+fn client_loop(mailbox: Mailbox<ToClient>, exits: Exits, username: String, console: Console) {
+    let say = |text: String| console.print(format!("{username}'s client: {text}"));
+    let mut exits = exits;
+    loop {
+        let message = select! {
+            recv(mailbox) -> message => match message {
+                Ok(message) => message,
+                Err(_) => return, // nobody can send to us any more
+            },
+            recv(exits) -> reason => match reason {
+                Ok(reason) => {
+                    say(format!("closing: {reason}"));
+                    return;
                 }
-            }
+                // No pid is left to signal us: read the mailbox to its end.
+                Err(_) => {
+                    exits = crossbeam_channel::never();
+                    continue;
+                }
+            },
+        };
+        match message {
+            ToClient::Message(line) => say(line.text().to_string()),
+            ToClient::Lines(lines) => lines.iter().for_each(|line| say(line.text().to_string())),
             // The post's client prints nothing when it joins; neither do we.
-            ToClient::Joined { .. } => {}
-            ToClient::Error(reason) => {
-                console.print(format!("{username}'s client: error: {reason}"))
+            ToClient::Joined { .. } | ToClient::Left { .. } => {}
+            ToClient::JoinRefused { reason, .. } | ToClient::Error(reason) => {
+                say(format!("error: {reason}"))
             }
-            ToClient::Left { .. } => {}
             ToClient::Closing(reason) => {
-                console.print(format!("{username}'s client: closing: {reason}"));
-                break;
+                say(format!("closing: {reason}"));
+                return;
             }
-            ToClient::RoomRestarted { room } => console.print(format!(
-                "{username}'s client: {room} crashed and was restarted; still in it"
-            )),
+            ToClient::RoomRestarted { room } => {
+                say(format!("{room} crashed and was restarted; still in it"))
+            }
             // `Process.exit(client, reason)`: crash, as asked.
             ToClient::Exit { reason } => panic!("{reason}"),
         }

@@ -56,7 +56,9 @@ fn serve(options: ServeOptions) -> ExitCode {
         eprintln!("chatroom: warning: {address} is reachable from the network; anyone who can reach it can chat");
     }
 
-    // Ctrl-C becomes a message on a channel: the library never sees signals.
+    // Ctrl-C (SIGINT) and SIGTERM become a message on a channel: the
+    // library never sees signals. (ctrlc's "termination" feature adds
+    // SIGTERM, which service managers and `kill` send.)
     let (stop, stop_requested) = crossbeam_channel::bounded(1);
     let handler = ctrlc::set_handler(move || {
         if stop.try_send(()).is_err() {
@@ -69,8 +71,8 @@ fn serve(options: ServeOptions) -> ExitCode {
         return ExitCode::FAILURE;
     }
     match node::serve(listener, options.config, stop_requested) {
-        Ok(()) => {
-            eprintln!("chatroom: stopped");
+        Ok(stopped) => {
+            eprintln!("chatroom: {stopped}");
             ExitCode::SUCCESS
         }
         Err(error) => {
@@ -135,6 +137,7 @@ fn ended(ending: Ending) -> ExitCode {
     match ending {
         Ending::Left => return ExitCode::SUCCESS,
         Ending::Closed(reason) => eprintln!("chatroom: the server closed the connection: {reason}"),
+        Ending::PutOut(reason) => eprintln!("chatroom: you are out of the room: {reason}"),
         Ending::Lost => eprintln!("chatroom: the server went away"),
     }
     ExitCode::FAILURE

@@ -25,20 +25,16 @@ pub type RoomPid = Pid<ToRoom>;
 /// What a room receives.
 #[derive(Debug)]
 pub enum ToRoom {
-    /// `{sender, :join, username}`: add `client` under `username`.
+    /// `{sender, :join, username}`: add `client` under `username`. The
+    /// room answers `Joined` or `JoinRefused`, and only once `client` has
+    /// been told does it announce "NAME has joined the room".
     Join { client: ClientPid, username: String },
     /// `{sender, :message, message}`: broadcast "NAME says: TEXT". The room
     /// finds NAME from `from`'s identity, never from anything the text says.
     Message { from: ClientPid, text: String },
-    /// Not in the post (its clients never leave): forget `from` and tell the
-    /// others "NAME has left the room". Sent on `{"type":"leave"}`, on a
-    /// disconnect, or when a connection switches rooms. If `done` is given,
-    /// the room signals it once `from` is out (see `connection.rs`: moving
-    /// rooms waits for it, so "left" reaches the client before "joined").
-    Leave {
-        from: ClientPid,
-        done: Option<Sender<()>>,
-    },
+    /// Not in the post (its clients never leave): forget `from`, tell the
+    /// others "NAME has left the room", and answer `from` with `Left`.
+    Leave { from: ClientPid },
     /// The node is stopping: everything sent before this has been handled,
     /// so tell every member `reason` (their last words), signal `done`, and
     /// end. Coming through the mailbox, it reaches each member after every
@@ -60,14 +56,17 @@ pub enum ToClient {
     /// than one line was said since the last one (see `Room::broadcast`).
     /// The slice is shared by every member, like each `Line` in it.
     Lines(Arc<[Line]>),
-    /// The room accepted our join. The post's room never answers a join; ours
-    /// does, because unlike the post's it can say no (below).
+    /// The room accepted our join: we are a member. The post's room never
+    /// answers a join; ours does, because unlike the post's it can say no.
     Joined { room: Arc<str>, username: String },
-    /// The room refused something we asked (a taken or invalid name, a
-    /// message from a client that is not a member). The post's room would
-    /// crash on the second case; ours answers.
+    /// The room refused our join (a taken or invalid name, a full room):
+    /// we are not a member, and nobody was told anything.
+    JoinRefused { room: Arc<str>, reason: String },
+    /// The room refused something else we asked (a line with a control
+    /// character, a message from a client that is not a member). The
+    /// post's room would crash on the second case; ours answers.
     Error(String),
-    /// We are out of `room` (we asked to leave, or moved to another room).
+    /// We are out of `room`: we asked to leave, or the room was closed.
     Left { room: Arc<str> },
     /// Last words before the connection closes: the server is stopping, or
     /// the client broke a rule that ends the connection (say, a line too
@@ -76,8 +75,9 @@ pub enum ToClient {
     /// The room crashed and its supervisor restarted it; we are still a
     /// member of the new one.
     RoomRestarted { room: Arc<str> },
-    /// `Process.exit(client, reason)`: the receiving thread panics with
-    /// `reason`. Only programs send this, to show a client crashing.
+    /// `Process.exit(client, reason)` sent as a message: the receiving
+    /// thread panics with `reason` when it gets here. Only programs send
+    /// this, to show a client crashing.
     Exit { reason: String },
 }
 // ANCHOR_END: to_client
@@ -86,9 +86,11 @@ pub enum ToClient {
 /// One line of conversation, formatted once and shared by every receiver.
 ///
 /// A broadcast to N clients sends N clones of a `Line`; each clone is an
-/// `Arc` (a pointer and a reference count), not a copy of the text. The JSON
-/// form that network clients need is also made only once, by whichever
-/// connection needs it first (`OnceLock`), and then shared the same way.
+/// `Arc` (a pointer and a reference count), not a copy of the text. The
+/// wire form that network clients need (a JSON line) is also made only
+/// once, by whichever connection needs it first (`OnceLock`), and then
+/// shared the same way. The line does not know what that form is: the
+/// transport that needs it says how to make it.
 #[derive(Clone)]
 pub struct Line(Arc<SharedLine>);
 
@@ -103,7 +105,7 @@ struct SharedLine {
     /// A `String` as `format!` made it: making it a `Box<str>` would shrink
     /// it with a `realloc`, once per line, for nothing.
     text: String,
-    json: OnceLock<Box<[u8]>>,
+    wire: OnceLock<Box<[u8]>>,
 }
 // ANCHOR_END: line
 
@@ -111,7 +113,7 @@ impl Line {
     pub fn new(text: impl Into<String>) -> Self {
         Line(Arc::new(SharedLine {
             text: text.into(),
-            json: OnceLock::new(),
+            wire: OnceLock::new(),
         }))
     }
 
@@ -121,18 +123,14 @@ impl Line {
     }
 
     // ANCHOR: line_json
-    /// The wire form, `{"type":"message","text":"..."}` and a newline,
-    /// serialised on first use only.
-    pub fn json(&self) -> &[u8] {
-        self.0.json.get_or_init(|| {
-            let event = crate::protocol::ServerEvent::Message {
-                text: self.text().into(),
-            };
-            let mut bytes =
-                serde_json::to_vec(&event).expect("a JSON object of strings always serialises");
-            bytes.push(b'\n');
-            bytes.into_boxed_slice()
-        })
+    /// The line's wire form, made by `encode` on first use only; every
+    /// later call, from any thread, gets the same bytes. Every network
+    /// transport of this crate sends the same JSON line, so one slot is
+    /// enough (`transport::tcp` makes it).
+    pub fn wire_form(&self, encode: impl FnOnce(&str) -> Vec<u8>) -> &[u8] {
+        self.0
+            .wire
+            .get_or_init(|| encode(self.text()).into_boxed_slice())
     }
     // ANCHOR_END: line_json
 }
@@ -154,18 +152,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_form_is_one_escaped_line() {
-        let line = Line::new("Mallory says: \"hi\"\nfake line");
-        assert_eq!(
-            line.json(),
-            b"{\"type\":\"message\",\"text\":\"Mallory says: \\\"hi\\\"\\nfake line\"}\n"
-        );
-    }
-
-    #[test]
-    fn clones_share_one_json_encoding() {
+    fn clones_share_one_wire_form_made_once() {
         let line = Line::new("Michael says: Hello!");
         let clone = line.clone();
-        assert!(std::ptr::eq(line.json(), clone.json()));
+        let first = line.wire_form(|text| text.as_bytes().to_vec());
+        let second = clone.wire_form(|_| unreachable!("made once only"));
+        assert!(std::ptr::eq(first, second));
+        assert_eq!(first, b"Michael says: Hello!");
     }
 }

@@ -23,6 +23,7 @@
 //! {"type":"left","room":"chatroom"}
 //! {"type":"restarted","room":"chatroom"}
 //! {"type":"error","message":"..."}
+//! {"type":"info","message":"..."}
 //! {"type":"shutdown","message":"..."}
 //! ```
 //!
@@ -84,6 +85,11 @@ pub enum ServerEvent<'a> {
         #[serde(borrow)]
         room: Cow<'a, str>,
     },
+    /// Words for a person (help, a prompt), not part of the conversation.
+    Info {
+        #[serde(borrow)]
+        message: Cow<'a, str>,
+    },
     /// The connection is about to close: the server is stopping, or we broke
     /// a rule that ends the connection.
     Shutdown {
@@ -104,6 +110,13 @@ impl ServerEvent<'_> {
         bytes.push(b'\n');
         bytes
     }
+}
+
+/// A line of the conversation as JSON: `{"type":"message","text":TEXT}`
+/// and a newline. JSON escapes every control character, so even a text
+/// with a newline in it stays on one line of the wire.
+pub fn message_line(text: &str) -> Vec<u8> {
+    ServerEvent::Message { text: text.into() }.to_line()
 }
 
 #[cfg(test)]

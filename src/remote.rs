@@ -14,6 +14,8 @@
 
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::Duration;
 
@@ -28,6 +30,9 @@ use crate::protocol::{ClientRequest, ServerEvent};
 pub enum Ending {
     /// We left the room and the server closed the connection after it.
     Left,
+    /// We were put out of the room without asking (it was closed after
+    /// crashing too often, say); the server said why.
+    PutOut(String),
     /// The server said it was closing the connection, and why.
     Closed(String),
     /// The connection ended without a word: the server went away.
@@ -39,7 +44,13 @@ pub struct RemoteClient {
     stream: TcpStream,
     /// Receives how the connection ended, once, from the reading thread.
     ending: Receiver<Ending>,
+    /// Set once we asked to leave: a `left` is then the answer, not news.
+    leaving: Arc<AtomicBool>,
 }
+
+/// How long to wait for the room's answer to a join. The server always
+/// answers; this bounds a server that is not ours, or not well.
+pub const WELCOME_PATIENCE: Duration = Duration::from_secs(15);
 
 impl RemoteClient {
     // ANCHOR: join
@@ -61,16 +72,24 @@ impl RemoteClient {
         send_line(&stream, &join)?;
 
         let mut lines = BufReader::new(stream.try_clone()?);
+        stream.set_read_timeout(Some(WELCOME_PATIENCE))?;
         wait_for_welcome(&mut lines)?;
+        stream.set_read_timeout(None)?;
 
         let (ended, ending) = crossbeam_channel::bounded(1);
+        let leaving = Arc::new(AtomicBool::new(false));
+        let asked_to_leave = Arc::clone(&leaving);
         let name = username.to_string();
         thread::Builder::new()
             .name(format!("remote client {username}"))
             .spawn(move || {
-                let _ = ended.send(print_loop(lines, &name, &console));
+                let _ = ended.send(print_loop(lines, &name, &console, &asked_to_leave));
             })?;
-        Ok(RemoteClient { stream, ending })
+        Ok(RemoteClient {
+            stream,
+            ending,
+            leaving,
+        })
     }
     // ANCHOR_END: join
 
@@ -87,6 +106,7 @@ impl RemoteClient {
     /// Leaves the room, closes our sending half, and waits for the server
     /// to close the connection. Returns how it ended (normally `Left`).
     pub fn leave(self) -> io::Result<Ending> {
+        self.leaving.store(true, Ordering::SeqCst);
         send_line(&self.stream, &ClientRequest::Leave)?;
         let _ = self.stream.shutdown(Shutdown::Write);
         Ok(self.ending.recv().unwrap_or(Ending::Lost))
@@ -124,8 +144,21 @@ fn wait_for_welcome(lines: &mut impl BufRead) -> io::Result<()> {
     let mut line = String::new();
     loop {
         line.clear();
-        if lines.read_line(&mut line)? == 0 {
-            return Err(io::Error::other("the server closed the connection"));
+        match lines.read_line(&mut line) {
+            Ok(0) => return Err(io::Error::other("the server closed the connection")),
+            Ok(_) => {}
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(io::Error::other(format!(
+                    "the server did not answer the join within {} s",
+                    WELCOME_PATIENCE.as_secs()
+                )))
+            }
+            Err(error) => return Err(error),
         }
         match serde_json::from_str::<ServerEvent>(&line) {
             Ok(ServerEvent::Joined { .. }) => return Ok(()),
@@ -141,7 +174,13 @@ fn wait_for_welcome(lines: &mut impl BufRead) -> io::Result<()> {
 
 // ANCHOR: print_loop
 /// The post's `Client.loop`, reading a socket instead of a mailbox.
-fn print_loop(mut lines: impl BufRead, username: &str, console: &Console) -> Ending {
+fn print_loop(
+    mut lines: impl BufRead,
+    username: &str,
+    console: &Console,
+    asked_to_leave: &AtomicBool,
+) -> Ending {
+    let mut put_out = None;
     let mut line = String::new();
     loop {
         line.clear();
@@ -151,16 +190,27 @@ fn print_loop(mut lines: impl BufRead, username: &str, console: &Console) -> End
         }
         match serde_json::from_str::<ServerEvent>(&line) {
             Ok(ServerEvent::Message { text }) => {
-                console.print(format!("{username}'s client: {text}"))
+                console.print(format!("{username}'s client: {text}"));
+                put_out = None; // an error is only why we were put out if `left` follows it
             }
             Ok(ServerEvent::Error { message }) => {
-                console.print(format!("{username}'s client: error: {message}"))
+                console.print(format!("{username}'s client: error: {message}"));
+                put_out = Some(message.into_owned());
             }
             Ok(ServerEvent::Restarted { room }) => console.print(format!(
                 "{username}'s client: {room} crashed and was restarted; still in it"
             )),
+            Ok(ServerEvent::Left { room }) if !asked_to_leave.load(Ordering::SeqCst) => {
+                let why = put_out
+                    .take()
+                    .unwrap_or_else(|| format!("you are no longer in {room}"));
+                return Ending::PutOut(why);
+            }
             Ok(ServerEvent::Left { .. }) => return Ending::Left,
             Ok(ServerEvent::Shutdown { message }) => return Ending::Closed(message.into_owned()),
+            Ok(ServerEvent::Info { message }) => {
+                console.print(format!("{username}'s client: {message}"))
+            }
             Ok(ServerEvent::Joined { .. } | ServerEvent::Unknown) => {}
             Err(error) => console.print(format!(
                 "{username}'s client: bad line from server: {error}"

@@ -92,12 +92,14 @@ fn a_room_that_keeps_crashing_is_closed_and_can_be_joined_afresh() {
     );
     assert_eq!(ann.next_json(), json!({"type": "left", "room": "chatroom"}));
 
-    // Ann's next post finds the room gone; joining again starts a new one.
+    // Ann's session learned from `left` that she is in no room, so her
+    // next post is refused by the session itself; joining again starts a
+    // new room.
     ann.post("hello?");
     assert!(ann.next_json()["message"]
         .as_str()
         .unwrap()
-        .contains("has stopped"));
+        .contains("join a room first"));
     ann.send_json(json!({"type": "join", "room": "chatroom", "username": "Ann"}));
     assert_eq!(ann.next_json()["type"], "joined");
     assert_ne!(node.node.registry().whereis("chatroom").unwrap(), room);

@@ -18,9 +18,10 @@ enum Op {
     Leave { client: usize },
 }
 
-/// Names include a taken one (two clients may pick the same) and an
-/// invalid one, so refusals are exercised too.
-const NAMES: [&str; 4] = ["Ann", "Bob", "Ann", "not valid"];
+/// Names include a taken one (two clients may pick the same), one that
+/// only looks like another (`ann`, `Ａnn`), and an invalid one, so
+/// refusals are exercised too.
+const NAMES: [&str; 6] = ["Ann", "Bob", "Ann", "ann", "\u{FF21}nn", "not valid"];
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
@@ -28,7 +29,8 @@ fn op() -> impl Strategy<Value = Op> {
             client,
             name: NAMES[n]
         }),
-        (0..CLIENTS, "[a-z :]{0,8}").prop_map(|(client, text)| Op::Post { client, text }),
+        // Texts may hold a newline or an escape: those are refused.
+        (0..CLIENTS, "[a-z :\n\u{1b}]{0,8}").prop_map(|(client, text)| Op::Post { client, text }),
         (0..CLIENTS).prop_map(|client| Op::Leave { client }),
     ]
 }
@@ -63,7 +65,9 @@ impl Model {
             Op::Join { client, name } => {
                 let valid = !name.contains(' ');
                 let member = self.members.iter().any(|&(c, _)| c == client);
-                let taken = self.members.iter().any(|&(_, n)| n == name);
+                // Look-alikes: the same name in any case or width.
+                let looks = |n: &str| n.replace('\u{FF21}', "A").to_lowercase();
+                let taken = self.members.iter().any(|&(_, n)| looks(n) == looks(name));
                 if !valid || member || taken {
                     self.seen[client].push(Seen::Refused);
                 } else {
@@ -74,6 +78,9 @@ impl Model {
             }
             Op::Post { client, ref text } => match self.members.iter().find(|&&(c, _)| c == client)
             {
+                Some(_) if text.chars().any(char::is_control) => {
+                    self.seen[client].push(Seen::Refused)
+                }
                 Some(&(_, name)) => self.broadcast(format!("{name} says: {text}")),
                 None => self.seen[client].push(Seen::Refused),
             },
@@ -99,7 +106,7 @@ fn observe(mailbox: &Mailbox<ToClient>) -> Vec<Seen> {
                 .map(|l| Seen::Line(l.text().to_string()))
                 .collect(),
             ToClient::Joined { .. } => vec![Seen::Joined],
-            ToClient::Error(_) => vec![Seen::Refused],
+            ToClient::Error(_) | ToClient::JoinRefused { .. } => vec![Seen::Refused],
             ToClient::Left { .. } => vec![Seen::Left],
             ToClient::Closing(_) => vec![Seen::Closing],
             other => panic!("unexpected {other:?}"),
@@ -123,7 +130,7 @@ proptest! {
             let message = match op {
                 Op::Join { client, name } => ToRoom::Join { client: clients[*client].0.clone(), username: name.to_string() },
                 Op::Post { client, text } => ToRoom::Message { from: clients[*client].0.clone(), text: text.clone() },
-                Op::Leave { client } => ToRoom::Leave { from: clients[*client].0.clone(), done: None },
+                Op::Leave { client } => ToRoom::Leave { from: clients[*client].0.clone() },
             };
             room.send(message).unwrap();
             model.apply(op);

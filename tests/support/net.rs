@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use chatroom::node::{Node, NodeConfig};
+use chatroom::node::{Node, NodeConfig, Stopped};
 use crossbeam_channel::Sender;
 use serde_json::{json, Value};
 
@@ -22,7 +22,7 @@ pub struct TestNode {
     /// The node itself, to reach its registry and connections.
     pub node: Arc<Node>,
     stop: Option<Sender<()>>,
-    thread: Option<JoinHandle<std::io::Result<()>>>,
+    thread: Option<JoinHandle<std::io::Result<Stopped>>>,
 }
 
 impl TestNode {
@@ -45,13 +45,15 @@ impl TestNode {
         }
     }
 
-    /// Asks the node to stop and waits until `serve` has returned.
-    pub fn stop(&mut self) {
+    /// Asks the node to stop and waits until `serve` has returned; says
+    /// what it could not deliver (the second time, nothing).
+    pub fn stop(&mut self) -> Stopped {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if let Some(thread) = self.thread.take() {
-            thread.join().unwrap().unwrap();
+        match self.thread.take() {
+            Some(thread) => thread.join().unwrap().unwrap(),
+            None => Stopped::default(),
         }
     }
 }
@@ -59,7 +61,7 @@ impl TestNode {
 impl Drop for TestNode {
     fn drop(&mut self) {
         if !std::thread::panicking() {
-            self.stop();
+            let _ = self.stop();
         }
     }
 }
