@@ -471,6 +471,12 @@ impl<T: Transport> Session<T> {
         let Place::Joining { from, .. } = std::mem::replace(&mut self.place, Place::Lobby) else {
             unreachable!("matched above");
         };
+        self.refused(reason, from)
+    }
+
+    /// A join was refused (by the registry or the room): back where we
+    /// were, and the client told why.
+    fn refused(&mut self, reason: &str, from: Option<Membership>) -> io::Result<()> {
         match from {
             Some(old) => {
                 let still = format!("{reason}; you are still in {}", old.room);
@@ -480,8 +486,8 @@ impl<T: Transport> Session<T> {
             None => {
                 self.transport.write(Event::Error(reason))?;
                 if self.typing && self.name.is_none() {
-                    self.transport
-                        .write(Event::Notice("type another name to join chatroom"))?;
+                    let prompt = "type another name to join chatroom";
+                    self.transport.write(Event::Notice(prompt))?;
                 }
                 Ok(())
             }
@@ -541,16 +547,7 @@ impl<T: Transport> Session<T> {
                 };
                 Ok(())
             }
-            Err(reason) => {
-                let reason = match &from {
-                    Some(old) => format!("{reason}; you are still in {}", old.room),
-                    None => reason,
-                };
-                if let Some(old) = from {
-                    self.place = Place::In(old);
-                }
-                self.transport.write(Event::Error(&reason))
-            }
+            Err(reason) => self.refused(&reason, from),
         }
     }
 
