@@ -13,8 +13,8 @@
 //!
 //! **In one process** (the post, up to "### :boom:"):
 //!
-//! * [`process`]: `Pid` and `Mailbox`, the Rust form of a pid and a mailbox.
-//!   Everything else is built from these two.
+//! * [`process`]: `Pid`, `Mailbox` and exit signals, the Rust form of a
+//!   pid, a mailbox and `Process.exit`. Everything else is built from these.
 //! * [`message`]: the messages, one enum per direction (`ToRoom`,
 //!   `ToClient`), and `Line`, a line of chat formatted once and shared.
 //! * [`server`]: the room thread, `Server::start`, join, post, leave,
@@ -22,38 +22,55 @@
 //!   the only place a member is removed.
 //! * [`client`]: the in-process client, `Client::join_room` and
 //!   `Client::post_message`, printing to a [`client::Console`].
-//! * [`username`]: which user and room names are accepted, and why.
+//! * [`username`]: which names and texts are accepted, and why.
 //!
 //! **Named, and across the network** (the post, after "### :boom:"):
 //!
-//! * [`registry`]: rooms by name, the Rust form of `Process.register`.
+//! * [`registry`]: rooms by name, the Rust form of `Process.register`; it
+//!   starts rooms, supervises them, and lets empty ones end.
 //! * [`address`]: `chatroom@HOST:PORT`, the form of `{:chatroom, :"room1@host"}`.
+//! * [`session`]: the server-side client process: one thread per client
+//!   that owns its membership and learns it from the room's answers. It
+//!   knows nothing of sockets.
+//! * [`transport`]: how bytes become requests and events become bytes;
+//!   [`transport::tcp`] for JSON lines and `nc`.
 //! * [`protocol`]: the JSON lines that cross the socket.
+//! * [`budget`]: the one count of threads every connection and room draws
+//!   on, so that a limit refuses instead of crashing.
 //! * [`node`]: the server: a `TcpListener`, limits, and a clean stop that
 //!   loses no accepted line.
-//! * `connection` (private): a reader thread and a writer thread per
-//!   connection; JSON and plain-text (`nc`) sessions.
 //! * [`remote`]: `RemoteClient`, a client joining a room over TCP.
 //! * [`cli`]: the `serve` and `join` commands that `main.rs` runs.
 //!
 //! **When processes crash** (the post's last line, answered):
 //!
-//! * [`supervisor`]: a crashed room is restarted; `server.rs` shows how its
-//!   thread reports the crash.
+//! * [`supervisor`]: the rule a supervisor restarts by; `server.rs` shows
+//!   how a room's thread reports its crash, `registry.rs` who restarts it.
 //!
-//! Three rules hold everywhere, and the comments point them out:
+//! Imports go one way, from the edge to the core: `node` → `transport` →
+//! `session` → `registry` → `server` → `message` → `process`. Nothing
+//! imports back (a room does not know the registry: it is handed a
+//! `server::Registration` to call).
+//!
+//! Four rules hold everywhere, and the comments point them out:
 //!
 //! 1. A thread owns its state; others send it messages. Nothing is shared
-//!    but the registry's table and the node's list of connections, each
-//!    behind a `Mutex` held only for a lookup.
-//! 2. Channels form an acyclic graph: reader → room → writer. Every mailbox
-//!    is bounded, so a slow receiver slows its senders, or is dropped after
-//!    a deadline; nothing grows without end.
-//! 3. Dropping the last `Sender` is how a thread learns to stop.
+//!    but the registry's table and the node's roster of sessions, each
+//!    behind a `Mutex` held only for a lookup, and a few counters.
+//! 2. Every mailbox is bounded, so a slow receiver slows its senders, or is
+//!    dropped after a deadline; nothing grows without end.
+//! 3. Session and room talk both ways, so neither waits on the other for
+//!    ever: the room's sends to a member have a deadline (then the member
+//!    is dropped and sent an exit signal), and a session that waits to hand
+//!    the room a message goes on emptying its own mailbox meanwhile
+//!    (`select!` over both), with a deadline too. No cycle of full
+//!    channels can stall.
+//! 4. Dropping the last `Sender` is how a thread learns to stop.
 //!
-//! The `examples/` directory has one runnable program per step of the post;
-//! `tests/` runs each one and compares its output with the transcript that
-//! the book shows.
+//! The `examples/` directory has one small, self-contained program per
+//! step of the post (they do not use this crate: each is the size of the
+//! post's code at that step); `tests/` runs each one and compares its
+//! output with the transcript that the book shows.
 
 pub mod address;
 pub mod budget;

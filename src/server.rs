@@ -120,7 +120,7 @@ impl Server {
     // ANCHOR: restart
     /// Starts a crashed room again, on a new thread, with the same mailbox
     /// and members. The new thread first tells each member, and answers
-    /// the message whose handling crashed it (see [`Room::after_restart`]);
+    /// the message whose handling crashed it (see `Room::after_restart`);
     /// everything sent before or since waits in the mailbox. If no thread
     /// can be had, the room is closed instead, and its members told.
     pub fn restart(down: Down) {
