@@ -450,12 +450,8 @@ impl<T: Transport> Session<T> {
     fn late_welcome(&mut self, room: &str) -> io::Result<()> {
         if let Some((name, pid)) = self.abandoned.take() {
             if name == room {
-                self.post(
-                    pid,
-                    ToRoom::Leave {
-                        from: self.me.clone(),
-                    },
-                );
+                // Not `post`: a line of the client's may be waiting to go.
+                leave_quietly(&pid, &self.me);
             }
         }
         Ok(())
@@ -587,8 +583,10 @@ impl<T: Transport> Session<T> {
         Ok(())
     }
 
-    /// Hands `message` to `room`, in the loop (see `wait_posting`).
+    /// Hands `message` to `room`, in the loop (see `wait_posting`). Only
+    /// one message waits at a time: requests are not read while it does.
     fn post(&mut self, room: RoomPid, message: ToRoom) {
+        debug_assert!(self.posting.is_none(), "one message waits at a time");
         let deadline = Instant::now() + self.context.config.room_patience;
         self.posting = Some(Posting {
             room,
