@@ -12,6 +12,7 @@ mod elixir;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use chatroom::erlang::client::ErlangClient;
 use chatroom::erlang::{
     connection, handshake, Cookie, Delivery, DistConfig, ErlangNode, Mailroom, NodeName, Pid, Term,
 };
@@ -474,4 +475,61 @@ fn a_peer_that_drops_mid_message_is_logged_and_the_node_goes_on() {
     std::io::Write::write_all(&mut silent, b"GET / HTTP/1.1\r\n\r\n").unwrap();
     wait_for_log(&seen, "connection failed during the handshake");
     assert!(node.connected_nodes().is_empty());
+}
+
+#[test]
+fn the_rust_client_chats_in_a_room_the_posts_server_runs() {
+    if !elixir_available("the_rust_client_chats_in_a_room_the_posts_server_runs") {
+        return;
+    }
+    let cookie = random_cookie();
+    let dir = scratch_dir(&[
+        ("server.ex", "server_fixed.ex"),
+        ("client.ex", "client_fixed.ex"),
+    ]);
+    let mut room1 = Iex::start(&unique("room1"), &cookie, &dir);
+    room1.type_line("c \"server.ex\"");
+    room1.type_line("s = Server.start");
+    room1.type_line("Process.register(s, :chatroom)");
+    let address = format!("chatroom@{}@{}", room1.name, host());
+
+    let mut room2 = Iex::start(&unique("room2"), &cookie, &dir);
+    room2.type_line("c \"client.ex\"");
+    room2.type_line(&format!(
+        "server = {{:chatroom, :\"{}@{}\"}}",
+        room1.name,
+        host()
+    ));
+    room2.type_line("c = Client.join_room(server, \"Mikey\")");
+    room2.type_line("Client.post_message(c, server, \"first!\")");
+    room2.wait_for("Mikey's client: Mikey says: first!\n");
+
+    let (console, terminal) = chatroom::Console::channel();
+    let client = ErlangClient::join(
+        &address.parse().unwrap(),
+        "Michael",
+        Cookie::new(&cookie),
+        console,
+    )
+    .unwrap();
+    room2.wait_for("Mikey's client: Michael has joined the room\n");
+    room2.type_line("Client.post_message(c, server, \"Hello, Rust!\")");
+    assert_eq!(
+        terminal.next_line().unwrap(),
+        "Michael's client: Mikey says: Hello, Rust!"
+    );
+    client.post("Hi Mikey").unwrap();
+    room2.wait_for("Mikey's client: Michael says: Hi Mikey\n");
+    assert_eq!(
+        terminal.next_line().unwrap(),
+        "Michael's client: Michael says: Hi Mikey"
+    );
+
+    // The node going away ends the client, as a server going away would.
+    room1.kill();
+    let ending = client
+        .ending()
+        .recv_deadline(Instant::now() + DEADLINE)
+        .unwrap();
+    assert_eq!(ending, chatroom::remote::Ending::Lost);
 }

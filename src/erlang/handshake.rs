@@ -87,7 +87,7 @@ impl fmt::Display for NodeName {
 }
 
 /// This machine's host name, as `gethostname` gives it.
-fn host_name() -> io::Result<String> {
+pub(crate) fn host_name() -> io::Result<String> {
     // Linux keeps it here; elsewhere, ask the `hostname` program.
     if let Ok(name) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
         return Ok(name.trim().to_string());

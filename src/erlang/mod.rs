@@ -7,6 +7,7 @@
 //! * [`epmd`]: finding a node's port by its name.
 //! * [`handshake`]: proving a shared cookie.
 //! * [`connection`]: frames, control messages and ticks.
+//! * [`client`]: the post's `Client` in Rust, joining a room on an Erlang node.
 //! * [`node`]: a node: listening, connecting, a reader and a writer thread
 //!   per connected node, and the [`Mailroom`](node::Mailroom) that hands
 //!   what arrives to the rest of the program.
@@ -20,6 +21,7 @@
 //! Mirrors: `iex --sname room1`, `Node.connect/1`, `send/2` across nodes,
 //! and `Process.monitor/1` of a process on another node.
 
+pub mod client;
 pub mod connection;
 pub mod epmd;
 pub mod handshake;

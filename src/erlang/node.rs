@@ -173,6 +173,9 @@ enum Outgoing {
     Frame(Vec<u8>),
     /// The peer ticked: answer if we have said nothing since its last tick.
     PeerTicked,
+    /// Write what came before, then close: how a node stops without
+    /// losing the last words it queued.
+    Close,
 }
 
 impl ErlangNode {
@@ -398,8 +401,9 @@ impl ErlangNode {
     // ANCHOR_END: connect
 
     /// Stops accepting, unregisters from EPMD, and closes every connection
-    /// (each peer's processes then see `:noconnection`).
-    pub fn stop(&self) {
+    /// once what was queued for it is written (or `deadline` passes). The
+    /// peers' processes then see `:noconnection`.
+    pub fn stop(&self, deadline: Instant) {
         self.inner.stopping.store(true, Ordering::SeqCst);
         if let Some(listening) = self.inner.listening().take() {
             // Wake the accept loop, which then sees `stopping` and ends.
@@ -407,7 +411,13 @@ impl ErlangNode {
         }
         let peers: Vec<PeerLink> = self.inner.peers().values().cloned().collect();
         for peer in peers {
-            let _ = peer.stream.shutdown(Shutdown::Both);
+            if peer
+                .outbox
+                .send_deadline(Outgoing::Close, deadline)
+                .is_err()
+            {
+                let _ = peer.stream.shutdown(Shutdown::Both);
+            }
         }
     }
 
@@ -595,9 +605,8 @@ impl ErlangNode {
 // ANCHOR: write_loop
 /// One peer's writer: frames out, in order; a tick when there has been
 /// nothing to say for `tick`, and an answer to the peer's tick when we have
-/// said nothing since its last one. Ends when the outbox's senders are all
-/// gone or a write fails (then the reader sees the socket shut and ends
-/// too).
+/// said nothing since its last one. Ends on `Close`, or when a write fails
+/// (then the reader sees the socket shut and ends too).
 fn write_loop(stream: &TcpStream, queued: &Receiver<Outgoing>, tick: Duration) {
     let mut writer = BufWriter::new(stream);
     let mut spoke_since_peer_ticked = false;
@@ -624,7 +633,7 @@ fn write_loop(stream: &TcpStream, queued: &Receiver<Outgoing>, tick: Duration) {
                 }
             }
             Err(RecvTimeoutError::Timeout) => &connection::TICK,
-            Err(RecvTimeoutError::Disconnected) => break,
+            Ok(Outgoing::Close) | Err(RecvTimeoutError::Disconnected) => break,
         };
         if writer
             .write_all(bytes)
