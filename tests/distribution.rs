@@ -405,6 +405,7 @@ fn a_rust_hidden_node_joins_the_posts_server_in_iex() {
         Seen::Delivery(Delivery::ToPid {
             to,
             message: Term::Tuple(items),
+            ..
         }) if *to == michael => match items.as_slice() {
             [Term::Pid(sender), Term::Atom(tag), text] if tag == "message" => {
                 Some((sender.clone(), text.as_text().unwrap()))

@@ -176,7 +176,7 @@ impl Mailroom for ClientMailroom {
     fn deliver(&self, _node: &ErlangNode, delivery: Delivery) {
         let name = &self.username;
         match delivery {
-            Delivery::ToPid { to, message } if Some(&to) == self.me.get() => {
+            Delivery::ToPid { to, message, .. } if Some(&to) == self.me.get() => {
                 match &message {
                     Term::Tuple(items) => match items.as_slice() {
                         [_sender, Term::Atom(tag), text] if tag == "message" => {

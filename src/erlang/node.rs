@@ -71,14 +71,20 @@ impl Default for DistConfig {
 /// over. The program decides what names and pids mean (rooms, members).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Delivery {
-    /// `send({name, :"us@host"}, message)` from `from`.
+    /// `send({name, :"us@host"}, message)` from `from`, a process of
+    /// `node` (the peer it came from: checked, so never forged).
     ToName {
+        node: String,
         from: Pid,
         name: String,
         message: Term,
     },
-    /// `send(pid, message)` to one of our pids.
-    ToPid { to: Pid, message: Term },
+    /// `send(pid, message)` to one of our pids, from the peer `node`.
+    ToPid {
+        node: String,
+        to: Pid,
+        message: Term,
+    },
     /// A process we monitor ended (or never existed: `:noproc`). If its
     /// node disconnects instead, [`Delivery::NodeDown`] says so.
     Down {
@@ -517,7 +523,7 @@ impl ErlangNode {
                 Frame::Tick => {
                     let _ = link.outbox.try_send(Outgoing::PeerTicked);
                 }
-                Frame::Control(control) => self.handle(control, link),
+                Frame::Control(control) => self.handle(control, peer_name, link),
                 Frame::Skipped { from, why } => {
                     self.log(format!("from {peer_name}: skipped a message: {why}"));
                     self.deliver(Delivery::Skipped { from, why });
@@ -544,10 +550,17 @@ impl ErlangNode {
     }
     // ANCHOR_END: read_loop
 
-    fn handle(&self, control: Control, link: &PeerLink) {
+    fn handle(&self, control: Control, peer_name: &str, link: &PeerLink) {
+        let node = peer_name.to_string();
         match control {
-            Control::Send { to, message } => self.deliver(Delivery::ToPid { to, message }),
+            Control::Send { to, message } => self.deliver(Delivery::ToPid { node, to, message }),
+            // Erlang does not check this; we do, so that a process's
+            // identity (its pid) can only be claimed by its own node.
+            Control::RegSend { from, .. } if from.node != peer_name => self.log(format!(
+                "from {peer_name}: skipped a message claiming to be from {from}, of another node"
+            )),
             Control::RegSend { from, to, message } => self.deliver(Delivery::ToName {
+                node,
                 from,
                 name: to,
                 message,
