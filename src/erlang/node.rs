@@ -171,6 +171,9 @@ struct PeerLink {
     outbox: Sender<Outgoing>,
     /// For closing the connection from outside its threads.
     stream: Arc<TcpStream>,
+    /// Reports "disconnected" once the writer thread has ended (it holds
+    /// the only sender): how `stop` waits for last words to be written.
+    writer_done: Receiver<()>,
 }
 
 /// What a peer's writer thread receives.
@@ -407,8 +410,8 @@ impl ErlangNode {
     // ANCHOR_END: connect
 
     /// Stops accepting, unregisters from EPMD, and closes every connection
-    /// once what was queued for it is written (or `deadline` passes). The
-    /// peers' processes then see `:noconnection`.
+    /// once what was queued for it is written, waiting for that until
+    /// `deadline` at most. The peers' processes then see `:noconnection`.
     pub fn stop(&self, deadline: Instant) {
         self.inner.stopping.store(true, Ordering::SeqCst);
         if let Some(listening) = self.inner.listening().take() {
@@ -416,12 +419,17 @@ impl ErlangNode {
             let _ = TcpStream::connect(reachable(listening.address));
         }
         let peers: Vec<PeerLink> = self.inner.peers().values().cloned().collect();
-        for peer in peers {
+        for peer in &peers {
             if peer
                 .outbox
                 .send_deadline(Outgoing::Close, deadline)
                 .is_err()
             {
+                let _ = peer.stream.shutdown(Shutdown::Both);
+            }
+        }
+        for peer in &peers {
+            if peer.writer_done.recv_deadline(deadline) == Err(RecvTimeoutError::Timeout) {
                 let _ = peer.stream.shutdown(Shutdown::Both);
             }
         }
@@ -485,10 +493,12 @@ impl ErlangNode {
         stream.set_write_timeout(Some(config.write_timeout))?;
         let stream = Arc::new(stream);
         let (outbox, queued) = crossbeam_channel::bounded(config.outbox_capacity);
+        let (writing, writer_done) = crossbeam_channel::bounded::<()>(0);
         let link = PeerLink {
             serial: SERIAL.fetch_add(1, Ordering::Relaxed),
             outbox,
             stream: Arc::clone(&stream),
+            writer_done,
         };
         // A node that reconnects under the same name replaces its old
         // connection (which must be dead: the node restarted).
@@ -500,7 +510,10 @@ impl ErlangNode {
         let tick = config.tick_interval;
         thread::Builder::new()
             .name(format!("erlang writer {peer_name}"))
-            .spawn(move || write_loop(&writer_stream, &queued, tick))?;
+            .spawn(move || {
+                write_loop(&writer_stream, &queued, tick);
+                drop(writing);
+            })?;
         let node = self.clone();
         thread::Builder::new()
             .name(format!("erlang reader {peer_name}"))

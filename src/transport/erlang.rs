@@ -43,7 +43,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{SendTimeoutError, Sender};
 
 use crate::budget::ThreadBudget;
-use crate::erlang::{Delivery, ErlangNode, Mailroom, Pid, Reference, Term};
+use crate::erlang::{Delivery, ErlangNode, Mailroom, Pid, Reference, SendError, Term};
 use crate::session::{self, Context, Event, Request, Transport};
 
 /// How long the node connection's reader waits for a busy session to
@@ -454,9 +454,17 @@ impl Transport for ErlangTransport {
             Event::Joined { .. } | Event::Left { .. } => return Ok(()),
         };
         let deadline = Instant::now() + self.shared.write_patience;
-        self.erlang
+        match self
+            .erlang
             .send(&self.client, &room_says(&self.room_pid, text), deadline)
-            .map_err(|error| io::Error::other(error.to_string()))
+        {
+            Ok(()) => Ok(()),
+            // As in Erlang, a send to a process whose node is gone goes
+            // nowhere without failing: the session is told of the loss as
+            // a hang-up (see `NodeDown`) and leaves its room politely.
+            Err(SendError::NotConnected(_)) => Ok(()),
+            Err(error @ SendError::TooSlow(_)) => Err(io::Error::other(error.to_string())),
+        }
     }
 
     /// Each message is queued whole for the node's writer thread, which
