@@ -11,6 +11,8 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
 use crate::address::RoomAddress;
+use crate::erlang::client::ErlangRoom;
+use crate::erlang::NodeName;
 use crate::node::{NodeConfig, DEFAULT_ADDR};
 
 pub const USAGE: &str = "\
@@ -29,9 +31,17 @@ usage:
                                 queued per client (default 128)
       --slow-client-ms N        how long a full outbox may hold a broadcast
                                 before that client is dropped (default 2000)
+      --sname NAME              also be the Erlang node NAME@THIS-HOST, whose
+                                rooms Elixir reaches as {:chatroom, :\"NAME@HOST\"}
+      --name NAME@HOST          the same, with a long (full) host name
+      --cookie COOKIE           the nodes' shared secret (default: the one in
+                                ~/.erlang.cookie, as Erlang does)
 
-  chatroom join ROOM@HOST:PORT USERNAME
-      Join a room, e.g. `chatroom join chatroom@127.0.0.1:7878 Michael`.
+  chatroom join [--cookie COOKIE] ROOM@HOST:PORT USERNAME
+  chatroom join [--cookie COOKIE] ROOM@NAME@HOST USERNAME
+      Join a room, e.g. `chatroom join chatroom@127.0.0.1:7878 Michael`, or
+      a room on an Erlang node (no port: EPMD knows it), e.g. the post's
+      Server in `iex --sname room1`: `chatroom join chatroom@room1@HOST Michael`.
       Each line typed is posted; Ctrl-D leaves.
 
   chatroom --help";
@@ -41,10 +51,52 @@ usage:
 pub enum Command {
     Serve(ServeOptions),
     Join {
-        address: RoomAddress,
+        address: JoinAddress,
         username: String,
+        /// For a room on an Erlang node: the cookie, if given.
+        cookie: Option<String>,
     },
     Help,
+}
+
+/// Where `join` goes: a server's TCP port, or an Erlang node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinAddress {
+    /// `chatroom@127.0.0.1:7878`
+    Tcp(RoomAddress),
+    /// `chatroom@room1@vm`
+    Erlang(ErlangRoom),
+}
+
+impl std::str::FromStr for JoinAddress {
+    type Err = String;
+
+    /// A port after the host means TCP; a second `@` and no port, a node.
+    fn from_str(text: &str) -> Result<JoinAddress, String> {
+        let after_room = text.split_once('@').map_or("", |(_, rest)| rest);
+        if after_room.contains('@') && !after_room.contains(':') {
+            return text.parse().map(JoinAddress::Erlang);
+        }
+        text.parse().map(JoinAddress::Tcp)
+    }
+}
+
+impl std::fmt::Display for JoinAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JoinAddress::Tcp(address) => address.fmt(f),
+            JoinAddress::Erlang(address) => address.fmt(f),
+        }
+    }
+}
+
+/// `serve --sname NAME` (or `--name`): be an Erlang node too.
+#[derive(Debug, Clone)]
+pub struct ErlangServe {
+    pub name: NodeName,
+    pub cookie: Option<String>,
+    /// `--public` was given: the node may listen where the network reaches.
+    pub public: bool,
 }
 
 #[derive(Debug)]
@@ -54,6 +106,8 @@ pub struct ServeOptions {
     /// passed `--public`); `main` warns about it.
     pub public: bool,
     pub config: NodeConfig,
+    /// `--sname`/`--name`: also serve Erlang nodes.
+    pub erlang: Option<ErlangServe>,
 }
 
 /// Parses the arguments after the program name.
@@ -64,9 +118,16 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         Some("-h" | "--help" | "help") => Ok(Command::Help),
         Some("serve") => parse_serve(args).map(Command::Serve),
         Some("join") => {
-            let address = args
+            let mut address = args
                 .next()
                 .ok_or("join needs ROOM@HOST:PORT and USERNAME")?;
+            let mut cookie = None;
+            if address == "--cookie" {
+                cookie = Some(args.next().ok_or("--cookie needs a value")?);
+                address = args
+                    .next()
+                    .ok_or("join needs ROOM@HOST:PORT and USERNAME")?;
+            }
             let username = args
                 .next()
                 .ok_or("join needs a USERNAME after the address")?;
@@ -75,9 +136,16 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                     "join takes two arguments; {extra:?} is one too many"
                 ));
             }
-            let address = address.parse()?;
+            let address: JoinAddress = address.parse()?;
             crate::username::validate_username(&username)?;
-            Ok(Command::Join { address, username })
+            if cookie.is_some() && matches!(address, JoinAddress::Tcp(_)) {
+                return Err("--cookie is for rooms on Erlang nodes (ROOM@NAME@HOST)".into());
+            }
+            Ok(Command::Join {
+                address,
+                username,
+                cookie,
+            })
         }
         Some(other) => Err(format!("unknown command {other:?}; expected serve or join")),
     }
@@ -87,6 +155,7 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<ServeOptions, S
     let mut addr = DEFAULT_ADDR.to_string();
     let mut public = false;
     let mut config = NodeConfig::default();
+    let (mut node_name, mut cookie) = (None, None);
     while let Some(flag) = args.next() {
         if flag == "--public" {
             public = true;
@@ -107,9 +176,20 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<ServeOptions, S
                 let ms = number(&flag, &value()?)?.max(1);
                 config.room.slow_client_timeout = Duration::from_millis(ms as u64);
             }
+            "--sname" => node_name = Some(NodeName::short(&value()?)?),
+            "--name" => node_name = Some(NodeName::parse(&value()?)?),
+            "--cookie" => cookie = Some(value()?),
             _ => return Err(format!("unknown option {flag:?} for serve")),
         }
     }
+    if cookie.is_some() && node_name.is_none() {
+        return Err("--cookie is for an Erlang node: give --sname NAME (or --name) too".into());
+    }
+    let erlang = node_name.map(|name| ErlangServe {
+        name,
+        cookie,
+        public,
+    });
     // ANCHOR: public
     let addr = socket_address(&addr)?;
     let reachable_from_network = !addr.ip().is_loopback();
@@ -124,6 +204,7 @@ fn parse_serve(mut args: impl Iterator<Item = String>) -> Result<ServeOptions, S
         addr,
         public: reachable_from_network,
         config,
+        erlang,
     })
 }
 
@@ -177,6 +258,44 @@ mod tests {
         assert_eq!(options.config.max_line_bytes, 100);
         assert_eq!(options.config.idle_timeout, None);
         assert_eq!(options.config.outbox_capacity, 8);
+    }
+
+    #[test]
+    fn serve_can_be_an_erlang_node_and_join_can_reach_one() {
+        let Command::Serve(options) = parse(args("serve --sname room1 --cookie abc")).unwrap()
+        else {
+            panic!("not serve")
+        };
+        let erlang = options.erlang.unwrap();
+        assert_eq!(erlang.name.name, "room1");
+        assert_eq!(erlang.cookie.as_deref(), Some("abc"));
+        let Command::Join {
+            address, cookie, ..
+        } = parse(args("join --cookie abc chatroom@room1@vm Michael")).unwrap()
+        else {
+            panic!("not join")
+        };
+        assert_eq!(address.to_string(), "chatroom@room1@vm");
+        assert!(matches!(address, JoinAddress::Erlang(_)));
+        assert_eq!(cookie.as_deref(), Some("abc"));
+        let Command::Join { address, .. } =
+            parse(args("join chatroom@127.0.0.1:7878 Michael")).unwrap()
+        else {
+            panic!("not join")
+        };
+        assert!(matches!(address, JoinAddress::Tcp(_)));
+        for (line, complaint) in [
+            ("serve --cookie abc", "--sname"),
+            ("serve --name room1", "NAME@HOST"),
+            (
+                "join --cookie abc chatroom@127.0.0.1:7878 Michael",
+                "Erlang nodes",
+            ),
+            ("join chatroom@room1@ Michael", "host"),
+        ] {
+            let error = parse(args(line)).unwrap_err();
+            assert!(error.contains(complaint), "{line}: {error}");
+        }
     }
 
     #[test]

@@ -41,6 +41,9 @@
 //!   loses no accepted line.
 //! * [`remote`]: `RemoteClient`, a client joining a room over TCP.
 //! * [`cli`]: the `serve` and `join` commands that `main.rs` runs.
+//! * [`erlang`]: the Erlang distribution protocol (terms, EPMD, the cookie
+//!   handshake, frames and ticks), so that real Elixir nodes can reach this
+//!   node's rooms as `{:chatroom, :"room1@host"}`.
 //!
 //! **When processes crash** (the post's last line, answered):
 //!
@@ -76,6 +79,7 @@ pub mod address;
 pub mod budget;
 pub mod cli;
 pub mod client;
+pub mod erlang;
 pub mod message;
 pub mod node;
 pub mod process;

@@ -8,19 +8,24 @@
 //! Mirrors: `iex --sname room1` then `Server.start` and
 //! `Process.register(s, :chatroom)` (`chatroom serve`), and
 //! `Client.join_room({:chatroom, :"room1@host"}, "Michael")` in another
-//! terminal (`chatroom join chatroom@HOST:PORT Michael`).
+//! terminal (`chatroom join chatroom@HOST:PORT Michael`). With `--sname
+//! room1` the server is also an Erlang node that real IEx sessions reach;
+//! `chatroom join chatroom@room1@HOST Michael` joins a room on one.
 
 use std::io::{self, BufRead, Write};
 use std::net::TcpListener;
 use std::process::ExitCode;
 use std::thread;
+use std::time::Instant;
 
-use chatroom::address::RoomAddress;
-use chatroom::cli::{self, Command, ServeOptions, USAGE};
-use chatroom::node;
+use chatroom::cli::{self, Command, ErlangServe, JoinAddress, ServeOptions, USAGE};
+use chatroom::erlang::client::ErlangClient;
+use chatroom::erlang::{node::listen_address, Cookie, DistConfig, ErlangNode};
+use chatroom::node::Node;
 use chatroom::remote::{Ending, RemoteClient};
+use chatroom::transport::erlang::ErlangRooms;
 use chatroom::Console;
-use crossbeam_channel::select;
+use crossbeam_channel::{select, Receiver};
 
 fn main() -> ExitCode {
     match cli::parse(std::env::args().skip(1)) {
@@ -29,7 +34,11 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(Command::Serve(options)) => serve(options),
-        Ok(Command::Join { address, username }) => join(&address, &username),
+        Ok(Command::Join {
+            address,
+            username,
+            cookie,
+        }) => join(&address, &username, cookie),
         Err(error) => {
             eprintln!("chatroom: {error}\n\n{USAGE}");
             ExitCode::from(2)
@@ -70,7 +79,23 @@ fn serve(options: ServeOptions) -> ExitCode {
         eprintln!("chatroom: cannot handle Ctrl-C: {error}");
         return ExitCode::FAILURE;
     }
-    match node::serve(listener, options.config, stop_requested) {
+    let grace = options.config.shutdown_grace;
+    let node = Node::new(options.config);
+    let erlang = match options.erlang.map(|erlang| start_erlang(&node, erlang)) {
+        Some(Ok(erlang)) => Some(erlang),
+        Some(Err(error)) => {
+            eprintln!("chatroom: cannot be an Erlang node: {error}");
+            return ExitCode::FAILURE;
+        }
+        None => None,
+    };
+    let served = node.serve(listener, stop_requested);
+    // Every session has had its last words; let them reach the Elixir
+    // processes, then close the node connections.
+    if let Some(erlang) = erlang {
+        erlang.stop(Instant::now() + grace);
+    }
+    match served {
         Ok(stopped) => {
             eprintln!("chatroom: {stopped}");
             ExitCode::SUCCESS
@@ -83,9 +108,78 @@ fn serve(options: ServeOptions) -> ExitCode {
 }
 // ANCHOR_END: serve
 
+// ANCHOR: start_erlang
+/// `--sname room1`: this server is also the Erlang node `room1@HOST`, and
+/// every room is a registered name there.
+fn start_erlang(node: &Node, options: ErlangServe) -> Result<ErlangNode, String> {
+    let cookie = match options.cookie {
+        Some(cookie) => Cookie::new(cookie),
+        None => Cookie::from_home().map_err(|e| e.to_string())?,
+    };
+    let ip = listen_address(&options.name, options.public)?;
+    let rooms = ErlangRooms::new(node.context(), node.budget());
+    let erlang = ErlangNode::start(options.name, cookie, ip, DistConfig::default(), rooms)
+        .map_err(|e| e.to_string())?;
+    let address = erlang.address().expect("a started node listens");
+    // The second line on stdout: what Elixir sends to, and where.
+    println!("erlang node {} on {address}", erlang.name());
+    let _ = io::stdout().flush();
+    if !ip.is_loopback() {
+        eprintln!(
+            "chatroom: warning: Erlang distribution on {address} is unencrypted, and the cookie \
+             is its only guard: anyone on the network with the cookie can join as any name"
+        );
+    }
+    Ok(erlang)
+}
+// ANCHOR_END: start_erlang
+
+/// A joined room, over TCP or on an Erlang node: what `join` drives.
+enum Joined {
+    Tcp(RemoteClient),
+    Erlang(ErlangClient),
+}
+
+impl Joined {
+    fn post(&self, text: &str) -> io::Result<()> {
+        match self {
+            Joined::Tcp(client) => client.post(text),
+            Joined::Erlang(client) => client.post(text),
+        }
+    }
+
+    fn leave(self) -> io::Result<Ending> {
+        match self {
+            Joined::Tcp(client) => client.leave(),
+            Joined::Erlang(client) => Ok(client.leave()),
+        }
+    }
+
+    fn ending(&self) -> &Receiver<Ending> {
+        match self {
+            Joined::Tcp(client) => client.ending(),
+            Joined::Erlang(client) => client.ending(),
+        }
+    }
+}
+
 // ANCHOR: join
-fn join(address: &RoomAddress, username: &str) -> ExitCode {
-    let client = match RemoteClient::join(address, username, Console::Stdout) {
+fn join(address: &JoinAddress, username: &str, cookie: Option<String>) -> ExitCode {
+    let joined = match address {
+        JoinAddress::Tcp(address) => {
+            RemoteClient::join(address, username, Console::Stdout).map(Joined::Tcp)
+        }
+        JoinAddress::Erlang(address) => {
+            let cookie = match cookie {
+                Some(cookie) => Ok(Cookie::new(cookie)),
+                None => Cookie::from_home(),
+            };
+            cookie
+                .and_then(|cookie| ErlangClient::join(address, username, cookie, Console::Stdout))
+                .map(Joined::Erlang)
+        }
+    };
+    let client = match joined {
         Ok(client) => client,
         Err(error) => {
             eprintln!("chatroom: could not join {address}: {error}");

@@ -10,8 +10,11 @@
 //! session or the room.
 //!
 //! * [`tcp`]: newline-delimited JSON, and plain text for `nc`.
+//! * [`erlang`]: Elixir processes, reached through the Erlang distribution
+//!   protocol (`crate::erlang`), sending the post's own tuples.
 //!
 //! Mirrors: the network between the post's IEx nodes, which Erlang's
 //! distribution hides; here each way in is spelled out.
 
+pub mod erlang;
 pub mod tcp;
