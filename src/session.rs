@@ -747,6 +747,17 @@ impl<T: Transport> Drop for Session<T> {
         if let Some(room) = room {
             leave_quietly(&room, &self.me);
         }
+        // A leave still waiting to be handed over (the client went away
+        // while its room was busy) is sent now, or the room would keep a
+        // member nobody reads until its next line to it failed.
+        if let Some(Posting {
+            room,
+            message: ToRoom::Leave { .. },
+            ..
+        }) = self.posting.take()
+        {
+            leave_quietly(&room, &self.me);
+        }
         let unsent = self.transport.close();
         self.ticket.record(unsent);
     }
