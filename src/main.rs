@@ -1,9 +1,9 @@
 //! # `chatroom`: the server and the terminal client
 //!
 //! Teaches: a thin `main` over a library. Everything that can be tested
-//! lives in the library; `main` only reads the command line, installs the
-//! one Ctrl-C handler a process may have, and turns outcomes into exit
-//! codes (0 fine, 1 failed, 2 bad usage).
+//! lives in the library; `main` only reads the command line (`cli.rs`),
+//! installs the one signal handler a process may have, and turns outcomes
+//! into exit codes (0 fine, 1 failed, 2 bad usage).
 //!
 //! Mirrors: `iex --sname room1` then `Server.start` and
 //! `Process.register(s, :chatroom)` (`chatroom serve`), and
@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::Instant;
 
-use chatroom::cli::{self, Command, ErlangServe, JoinAddress, ServeOptions, USAGE};
+use chatroom::cli::{self, Command, ErlangServe, JoinAddress, ServeOptions};
 use chatroom::erlang::client::ErlangClient;
 use chatroom::erlang::{node::listen_address, Cookie, DistConfig, ErlangNode};
 use chatroom::node::Node;
@@ -28,21 +28,15 @@ use chatroom::Console;
 use crossbeam_channel::{select, Receiver};
 
 fn main() -> ExitCode {
-    match cli::parse(std::env::args().skip(1)) {
-        Ok(Command::Help) => {
-            println!("{USAGE}");
-            ExitCode::SUCCESS
-        }
+    match cli::parse(std::env::args_os()) {
         Ok(Command::Serve(options)) => serve(options),
         Ok(Command::Join {
             address,
             username,
             cookie,
         }) => join(&address, &username, cookie),
-        Err(error) => {
-            eprintln!("chatroom: {error}\n\n{USAGE}");
-            ExitCode::from(2)
-        }
+        // `--help` and `--version` print and exit 0; bad usage exits 2.
+        Err(error) => error.exit(),
     }
 }
 

@@ -49,34 +49,76 @@ fn exit_code_within(child: Child, limit: Duration) -> Option<i32> {
     }
 }
 
+/// What `chatroom ARGS` prints, as kept in `examples/transcripts/help/`
+/// (the book includes these files; `CHATROOM_BLESS=1` rewrites them).
+fn help_matches_transcript(args: &[&str], file: &str) -> String {
+    let output = chatroom().args(args).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{args:?}");
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let path = support::root().join("examples/transcripts/help").join(file);
+    if std::env::var_os("CHATROOM_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &printed).unwrap();
+    }
+    let kept = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (CHATROOM_BLESS=1 writes it)", path.display()));
+    assert_eq!(
+        printed,
+        kept,
+        "`chatroom {}` no longer prints {file}",
+        args.join(" ")
+    );
+    printed
+}
+
 #[test]
-fn help_prints_usage_and_exits_0() {
-    let output = chatroom().arg("--help").output().unwrap();
-    assert_eq!(output.status.code(), Some(0));
-    let usage = String::from_utf8(output.stdout).unwrap();
-    assert!(usage.contains("chatroom serve") && usage.contains("chatroom join"));
+fn help_and_version_print_what_the_book_and_readme_show_and_exit_0() {
+    let top = help_matches_transcript(&["--help"], "chatroom.txt");
+    assert!(top.contains("serve") && top.contains("join"));
+    let serve = help_matches_transcript(&["serve", "--help"], "serve.txt");
+    help_matches_transcript(&["join", "--help"], "join.txt");
+    help_matches_transcript(&["--version"], "version.txt");
+    // Every option of serve is documented with its default.
+    for option in serve.lines().filter(|l| l.trim_start().starts_with("--")) {
+        let documented = option.contains("[default:")
+            || option.contains("--public")
+            || option.contains("--sname")
+            || option.contains("--name");
+        assert!(documented, "no default said for: {option}");
+    }
+    // The README shows the same `serve --help`, between its markers.
+    let readme = std::fs::read_to_string(support::root().join("README.md")).unwrap();
+    let shown = readme
+        .split_once("<!-- serve --help -->\n```text\n")
+        .and_then(|(_, rest)| rest.split_once("```\n<!-- end serve --help -->"))
+        .map(|(block, _)| block)
+        .expect("README.md has no `serve --help` block between its markers");
+    assert_eq!(shown, serve, "README.md's `serve --help` block is stale");
 }
 
 #[test]
 fn bad_flags_and_addresses_exit_2_with_a_reason() {
     for (args, reason) in [
-        (&["serve", "--colour"][..], "unknown option \"--colour\""),
+        (&["serve", "--colour"][..], "unexpected argument '--colour'"),
         (&["serve", "--addr", "nowhere"], "is not HOST:PORT"),
         (&["serve", "--addr", "0.0.0.0:0"], "add --public"),
-        (&["serve", "--max-rooms", "-1"], "whole number"),
+        (&["serve", "--max-rooms", "-1"], "unexpected argument '-1'"),
+        (&["serve", "--max-rooms", "many"], "invalid digit"),
         (&["join", "chatroom", "Michael"], "no '@'"),
         (
             &["join", "chatroom@127.0.0.1:99999", "Michael"],
             "not a port number",
         ),
-        (&["dance"], "unknown command"),
-        (&[], "no command given"),
+        (&["join", "chatroom@127.0.0.1:7878"], "<USERNAME>"),
+        (&["dance"], "unrecognized subcommand 'dance'"),
+        (&[], "Usage: chatroom <COMMAND>"),
     ] {
         let output = chatroom().args(args).output().unwrap();
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(reason), "{args:?}: {stderr}");
-        assert!(stderr.contains("usage:"), "{args:?} should show usage");
+        let points_on = stderr.contains("Usage: chatroom") || stderr.contains("try '--help'");
+        assert!(points_on, "{args:?} should show usage or point to --help");
     }
 }
 
