@@ -308,6 +308,13 @@ fn every_included_rust_file_is_compiled_by_cargo() {
             // cargo builds every file in examples/ as an example.
             "examples" => true,
             "src" => stem == "lib" || stem == "main" || lib.contains(&format!("mod {stem};")),
+            // A module in a directory of the library: `src/DIR/mod.rs`
+            // declares it and `src/lib.rs` declares DIR.
+            dir if dir.starts_with("src/") && !dir["src/".len()..].contains('/') => {
+                let name = &dir["src/".len()..];
+                let parent = fs::read_to_string(root.join(dir).join("mod.rs")).unwrap_or_default();
+                lib.contains(&format!("mod {name};")) && parent.contains(&format!("mod {stem};"))
+            }
             // The exercises package: its starters always, its solutions with
             // --features solutions (.ci/check-exercises builds both).
             "exercises/src" => exercises.contains(&format!("mod {stem};")),
