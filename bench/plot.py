@@ -70,8 +70,13 @@ def nice_max(v):
     return 10 * mag
 
 
-def chart(title, xlabel, ylabel, lines, targets, xs, ymax, unit_fmt):
-    """lines: [(label, color, [(x, y, lo, hi)])]; targets: [(x, y, text)]."""
+def chart(title, xlabel, ylabel, lines, targets, xs, ymax, unit_fmt, ymin=None):
+    """lines: [(label, color, [(x, y, lo, hi)])]; targets: [(x, y, text)].
+
+    With `ymin`, the y axis is logarithmic from ymin to ymax, gridded at
+    1, 2 and 5 of each decade: figures a hundred times apart (in process
+    and over TCP) then both stay readable.
+    """
     pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
     lo_x, hi_x = math.log10(min(xs)) - 0.15, math.log10(max(xs)) + 0.15
 
@@ -79,7 +84,20 @@ def chart(title, xlabel, ylabel, lines, targets, xs, ymax, unit_fmt):
         return LEFT + (math.log10(x) - lo_x) / (hi_x - lo_x) * pw
 
     def py(y):
+        if ymin is not None:
+            y = max(y, ymin)
+            return TOP + ph - (math.log10(y) - math.log10(ymin)) / (
+                math.log10(ymax) - math.log10(ymin)) * ph
         return TOP + ph - y / ymax * ph
+
+    if ymin is not None:
+        ticks = []
+        decade = 10 ** math.floor(math.log10(ymin))
+        while decade <= ymax:
+            ticks += [decade * k for k in (1, 2, 5) if ymin <= decade * k <= ymax]
+            decade *= 10
+    else:
+        ticks = [ymax * i / 5 for i in range(6)]
 
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" '
@@ -88,8 +106,7 @@ def chart(title, xlabel, ylabel, lines, targets, xs, ymax, unit_fmt):
         f'<text x="{LEFT}" y="24" font-size="15" font-weight="bold" fill="{INK}">'
         f"{escape(title)}</text>",
     ]
-    for i in range(6):
-        y = ymax * i / 5
+    for y in ticks:
         out.append(
             f'<line x1="{LEFT}" y1="{py(y):.1f}" x2="{LEFT + pw}" y2="{py(y):.1f}" '
             f'stroke="{GRID}"/>'
@@ -119,7 +136,10 @@ def chart(title, xlabel, ylabel, lines, targets, xs, ymax, unit_fmt):
         f'fill="{INK}">{escape(ylabel)}</text>'
     )
     legend_y = TOP + 8
-    for label, color, pts in lines:
+    for number, (label, color, pts) in enumerate(lines):
+        # Value labels above the dots for the first series, below for the
+        # others, so series that run close do not print over each other.
+        dy = -7 if number == 0 else 15
         if not pts:
             continue
         path = " ".join(
@@ -133,7 +153,7 @@ def chart(title, xlabel, ylabel, lines, targets, xs, ymax, unit_fmt):
             )
             out.append(f'<circle cx="{px(x):.1f}" cy="{py(y):.1f}" r="4" fill="{color}"/>')
             out.append(
-                f'<text x="{px(x) + 7:.1f}" y="{py(y) - 6:.1f}" fill="{color}" font-size="11">'
+                f'<text x="{px(x) + 7:.1f}" y="{py(y) + dy:.1f}" fill="{color}" font-size="11">'
                 f"{escape(unit_fmt(y))}</text>"
             )
         out.append(
@@ -165,7 +185,11 @@ def chart(title, xlabel, ylabel, lines, targets, xs, ymax, unit_fmt):
 
 
 def mega(v):
-    return f"{v / 1e6:.1f} M" if v else "0"
+    if not v:
+        return "0"
+    if v >= 1e7:
+        return f"{v / 1e6:.0f} M"
+    return f"{v / 1e6:.1f} M" if v >= 1e6 else f"{v / 1e3:.0f} k"
 
 
 def main():
@@ -177,33 +201,46 @@ def main():
 
     inproc = series(rows, "inproc", "deliveries_per_sec")
     flood = series(rows, "flood", "deliveries_per_sec")
+    flood_tokio = series(rows, "flood_tokio", "deliveries_per_sec")
     if inproc or flood:
         targets = [(10, 12e6, BLUE), (100, 12e6, BLUE), (1000, 10e6, BLUE)]
         targets += [(10, 5e6, ORANGE), (100, 8e6, ORANGE), (500, 3e6, ORANGE)]
-        ymax = nice_max(max([hi for *_, hi in inproc + flood] + [t[1] for t in targets]) * 1.1)
-        xs = sorted({p[0] for p in inproc + flood} | {t[0] for t in targets})
+        every = inproc + flood + flood_tokio
+        top = max([hi for *_, hi in every] + [t[1] for t in targets])
+        bottom = min([lo for *_, lo, _ in every] + [t[1] for t in targets])
+        ymax = 10 ** math.ceil(math.log10(top * 1.2))
+        ymin = 10 ** math.floor(math.log10(bottom / 1.2))
+        xs = sorted({p[0] for p in every} | {t[0] for t in targets})
+        lines = [("in process", BLUE, inproc), ("TCP flood", ORANGE, flood)]
+        if flood_tokio:
+            lines.append(("TCP, tokio chat", MUTED, flood_tokio))
         svg = chart(
             "Deliveries per second against N (2 cores)",
             "N clients in one room (log scale)",
-            "deliveries per second",
-            [("in process", BLUE, inproc), ("TCP flood", ORANGE, flood)],
+            "deliveries per second (log scale)",
+            lines,
             targets,
             xs,
             ymax,
             mega,
+            ymin=ymin,
         )
         written.append(("deliveries.svg", svg))
 
     paced = series(rows, "paced", "p99_ms")
+    paced_tokio = series(rows, "paced_tokio", "p99_ms")
     if paced:
         targets = [(10, 1.0, ORANGE), (100, 2.5, ORANGE), (500, 15.0, ORANGE)]
-        ymax = nice_max(max([hi for *_, hi in paced] + [t[1] for t in targets]) * 1.1)
-        xs = sorted({p[0] for p in paced} | {t[0] for t in targets})
+        ymax = nice_max(max([hi for *_, hi in paced + paced_tokio] + [t[1] for t in targets]) * 1.1)
+        xs = sorted({p[0] for p in paced + paced_tokio} | {t[0] for t in targets})
+        lines = [("TCP paced", ORANGE, paced)]
+        if paced_tokio:
+            lines.append(("tokio chat", MUTED, paced_tokio))
         svg = chart(
             "p99 latency, paced TCP (100 k deliveries/s)",
             "N clients in one room (log scale)",
             "p99, ms",
-            [("TCP paced", ORANGE, paced)],
+            lines,
             targets,
             xs,
             ymax,

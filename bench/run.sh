@@ -5,15 +5,23 @@
 # machine: release builds, a fresh server per run, the median of 3 runs,
 # and the server's own memory and thread count read from /proc.
 #
-# Run it from anywhere (../shared must sit beside the repository, as in CI):
+# Run it from anywhere in a clone; it builds what it needs:
 #
 #     bash bench/run.sh               # everything, 6 to 9 minutes on 2 cores
 #     REPS=1 SCALE=0 bash bench/run.sh   # a quick look (under a minute)
+#     bash bench/run.sh --peer tokio  # the TCP suites against tokio's
+#                                     # examples/chat.rs too, in the same run
+#
+# --peer tokio builds tokio's chat example with bench/peer-tokio.sh (it
+# clones tokio from GitHub unless PEER_SRC names a copy) and runs every
+# flood and paced load against it right after the same load against
+# chatroom, so the two figures of a row share the machine's state; the
+# table then shows chatroom / tokio as a ratio.
 #
 # What it runs, each REPS times (default 3), and the median is reported:
 #   1. in process: `cargo run --release --example bench_room -- N M`
 #      for N=10 M=50000, N=100 M=500, N=1000 M=5;
-#   2. over TCP, ../shared/tools/loadgen against `chatroom serve`:
+#   2. over TCP, loadgen (the workspace's loadgen/) against `chatroom serve`:
 #      flood  N=10 M=50000, N=100 M=500, N=500 M=20;
 #      paced  N=10 M=3000 --rate 10000, N=100 M=30 --rate 1000,
 #             N=500 M=2 --rate 200;
@@ -35,14 +43,30 @@
 # draws bench/plots/*.svg from the CSV.
 #
 # The machine may be shared: each run first waits (QUIET_WAIT_S, 120 s in
-# all) for the cores to be under 15 % busy, and the CSV notes how busy
-# they were.
+# all) for the cores to be under 15 % busy. The CSV's note records, for
+# every TCP run, how busy the cores were just before (busy_before), the
+# load average before and after (load1), and the share of both cores that
+# processes other than the server and loadgen used DURING the run
+# (others_during, from /proc/stat minus the two processes' own CPU time):
+# a run disturbed by other work shows there, whatever it was.
 #
 # Everything is bounded: loadgen has --timeout-s, bench_room stops itself
 # after 2 minutes, scale.py after --timeout-s, and every server is stopped
 # with SIGINT (SIGKILL after 5 s if it does not stop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+PEER=""
+while [ $# -gt 0 ]; do
+    case $1 in
+        --peer)
+            [ "${2:-}" = tokio ] || { echo "usage: bench/run.sh [--peer tokio]" >&2; exit 2; }
+            PEER=tokio
+            shift 2
+            ;;
+        *) echo "usage: bench/run.sh [--peer tokio]" >&2; exit 2 ;;
+    esac
+done
 
 REPS=${REPS:-3}
 SCALE=${SCALE:-1}
@@ -56,14 +80,17 @@ ONLY=${ONLY:-inproc flood paced idle scale limit}
 wanted() { [[ " $ONLY " == *" $1 "* ]]; }
 RESULTS=${RESULTS:-bench/results}
 CSV=$RESULTS/runs.csv
-LOADGEN=target/loadgen/release/loadgen
+LOADGEN=target/release/loadgen
 SERVER=target/release/chatroom
 BENCH_ROOM=target/release/examples/bench_room
 
 echo "== building (release)" >&2
 cargo build --release --quiet --bin chatroom --example bench_room
-cargo build --release --quiet --manifest-path ../shared/tools/loadgen/Cargo.toml \
-    --target-dir target/loadgen
+cargo build --release --quiet -p loadgen
+PEER_BIN=""
+if [ "$PEER" = tokio ]; then
+    PEER_BIN=$(bash bench/peer-tokio.sh | tail -1)
+fi
 
 # Thousands of sockets: the server holds 3 descriptors per connection, the
 # client driver 1. Raise the soft limit to the hard one (root cannot go
@@ -123,14 +150,18 @@ start_server() {
 # The server's VmHWM (peak RSS, kB) right now.
 server_hwm() { awk '/^VmHWM:/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo ""; }
 
+# Stops the server: SIGINT, as a user's Ctrl-C (chatroom's clean stop);
+# tokio's chat example has no handler, and a background job ignores
+# SIGINT, so it gets SIGTERM.
 stop_server() {
-    kill -INT "$SERVER_PID" 2>/dev/null || true
+    local signal=${1:-INT}
+    kill "-$signal" "$SERVER_PID" 2>/dev/null || true
     for _ in $(seq 100); do
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.05
     done
     if kill -0 "$SERVER_PID" 2>/dev/null; then
-        echo "the server did not stop on SIGINT in 5 s; killing it" >&2
+        echo "the server did not stop on SIG$signal in 5 s; killing it" >&2
         kill -KILL "$SERVER_PID" 2>/dev/null || true
     fi
     wait "$SERVER_PID" 2>/dev/null || true
@@ -152,6 +183,24 @@ busy_pct() {
     t2=$((u + n + s + i + w + q + sq + st)) i2=$((i + w))
     echo $((100 - 100 * (i2 - i1) / (t2 - t1 > 0 ? t2 - t1 : 1)))
 }
+
+# Busy jiffies of all cores (user, nice, system, irq, softirq, steal).
+busy_jiffies() {
+    local _c u n s i w q sq st rest
+    read -r _c u n s i w q sq st rest </proc/stat
+    echo $((u + n + s + q + sq + st))
+}
+# A process's CPU time in jiffies (utime + stime), 0 once it is gone.
+proc_jiffies() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+    # Fields after the command name, which is in parentheses.
+    set -- ${stat##*) }
+    echo $((${12} + ${13}))
+}
+load1() { cut -d' ' -f1 /proc/loadavg; }
+CORES=$(nproc)
+HZ=$(getconf CLK_TCK)
 
 # This machine is shared (builds, other tests): before each run, wait for
 # the cores to be quiet (under 15 % busy), up to QUIET_WAIT_S in all, and
@@ -182,37 +231,75 @@ wanted inproc && for nm in "10 50000" "100 500" "1000 5"; do
     done
 done
 
-# One loadgen run against a fresh server: SUITE N M RATE REP
+# Starts tokio's chat example on a free port; sets SERVER_PID and ADDR.
+start_peer() {
+    local port
+    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "$PEER_BIN" "127.0.0.1:$port" >"$WORK/server.out" 2>"$WORK/server.err" &
+    SERVER_PID=$!
+    ADDR=127.0.0.1:$port
+    for _ in $(seq 250); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+        sleep 0.02
+    done
+    echo 0 >"$WORK/threads"
+    SAMPLER_PID=""
+}
+
+# One loadgen run against a fresh server: SUITE N M RATE REP [tokio]
 tcp_run() {
-    local suite=$1 n=$2 m=$3 rate=$4 rep=$5 line rc
+    local suite=$1 n=$2 m=$3 rate=$4 rep=$5 peer=${6:-} line rc protocol=json
     wait_quiet
-    start_server
+    if [ "$peer" = tokio ]; then
+        start_peer
+        protocol=tokio-chat
+        suite=${suite}_tokio
+    else
+        start_server
+    fi
+    local load_before busy0 wall0 server0
+    load_before=$(load1)
+    busy0=$(busy_jiffies) wall0=$(date +%s%N) server0=$(proc_jiffies "$SERVER_PID")
     set +e
     line=$("$LOADGEN" --addr "$ADDR" --clients "$n" --messages "$m" --rate "$rate" \
-        --timeout-s 60 2>"$WORK/err")
+        --protocol "$protocol" --timeout-s 60 2>"$WORK/err")
     rc=$?
     set -e
+    local busy1 wall1 server1 others
+    busy1=$(busy_jiffies) wall1=$(date +%s%N) server1=$(proc_jiffies "$SERVER_PID")
+    # Others' share of both cores during the run: all busy time, less the
+    # server's and loadgen's own (loadgen reports its cpu_s).
+    others=$(awk -v b="$((busy1 - busy0))" -v s="$((server1 - server0))" \
+        -v l="$(field cpu_s "$line")" -v hz="$HZ" -v ns="$((wall1 - wall0))" -v c="$CORES" \
+        'BEGIN { o = b - s - l * hz; if (o < 0) o = 0; w = ns / 1e9 * hz * c;
+                 printf "%.0f", (w > 0 ? 100 * o / w : 0) }')
     local hwm threads
     hwm=$(server_hwm)
     threads=$(cat "$WORK/threads")
-    stop_server
-    echo "  $suite N=$n M=$m rate=$rate: ${line:-$(tail -3 "$WORK/err")} hwm_kb=$hwm threads=$threads" >&2
+    if [ "$peer" = tokio ]; then stop_server TERM; else stop_server; fi
+    echo "  $suite N=$n M=$m rate=$rate: ${line:-$(tail -3 "$WORK/err")} hwm_kb=$hwm threads=$threads others_during=$others%" >&2
     row "$suite" "$n" "$m" "$rate" "$rep" "$(field deliveries_per_sec "$line")" \
         "$(field p50_ms "$line")" "$(field p99_ms "$line")" "$(field max_ms "$line")" \
         "$(field elapsed_s "$line")" "$hwm" "$threads" "" "" "" "$(field join_s "$line")" "$rc" \
-        "busy_before=$BUSY%"
+        "busy_before=$BUSY% others_during=$others% load1=$load_before..$(load1)"
 }
 
 wanted flood && echo "== TCP flood: loadgen" >&2
 wanted flood && for nm in "10 50000" "100 500" "500 20"; do
     set -- $nm
-    for rep in $(seq "$REPS"); do tcp_run flood "$1" "$2" 0 "$rep"; done
+    for rep in $(seq "$REPS"); do
+        tcp_run flood "$1" "$2" 0 "$rep"
+        [ -n "$PEER" ] && tcp_run flood "$1" "$2" 0 "$rep" "$PEER"
+    done
 done
 
 wanted paced && echo "== TCP paced: loadgen --rate" >&2
 wanted paced && for nmr in "10 3000 10000" "100 30 1000" "500 2 200"; do
     set -- $nmr
-    for rep in $(seq "$REPS"); do tcp_run paced "$1" "$2" "$3" "$rep"; done
+    for rep in $(seq "$REPS"); do
+        tcp_run paced "$1" "$2" "$3" "$rep"
+        [ -n "$PEER" ] && tcp_run paced "$1" "$2" "$3" "$rep" "$PEER"
+    done
 done
 
 # One scale.py run against a fresh server: SUITE N REP [scale.py options]

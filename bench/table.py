@@ -114,7 +114,76 @@ def main():
         failed = len(runs) - len(passed)
         count = f"{len(passed)}" + (f" (+{failed} failed)" if failed else "")
         out.append(f"| {target} | {fmt(metric, median)} | {meets} | {count} | {how} |")
+    out += peer_table(rows)
+    out += load_note(rows)
     print("\n".join(out))
+
+
+PEER_LOADS = [
+    ("flood", 10, 50000, 0, "deliveries_per_sec"),
+    ("flood", 100, 500, 0, "deliveries_per_sec"),
+    ("flood", 500, 20, 0, "deliveries_per_sec"),
+    ("paced", 10, 3000, 10000, "p99_ms"),
+    ("paced", 100, 30, 1000, "p99_ms"),
+    ("paced", 500, 2, 200, "p99_ms"),
+]
+
+
+def median_of(rows, suite, n, m, rate, metric):
+    values = [
+        number(r.get(metric))
+        for r in rows
+        if r["suite"] == suite
+        and int(r["clients"]) == n
+        and int(r["messages"]) == m
+        and int(float(r["rate"])) == rate
+        and r["exit"] == "0"
+    ]
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def peer_table(rows):
+    """chatroom beside tokio's chat example, same loads, same run."""
+    if not any(r["suite"].endswith("_tokio") for r in rows):
+        return []
+    out = [
+        "",
+        "Beside tokio's `examples/chat.rs` (`bench/run.sh --peer tokio`), each load run",
+        "against both in turn. tokio's chat does not echo a line to its sender, so",
+        "it delivers N-1 copies of each line where chatroom delivers N.",
+        "",
+        "| load | chatroom | tokio chat | chatroom / tokio |",
+        "|---|---|---|---|",
+    ]
+    for suite, n, m, rate, metric in PEER_LOADS:
+        ours = median_of(rows, suite, n, m, rate, metric)
+        theirs = median_of(rows, suite + "_tokio", n, m, rate, metric)
+        if ours is None and theirs is None:
+            continue
+        ratio = f"{ours / theirs:.2f}" if ours and theirs else "-"
+        load = f"{suite} N={n} M={m}" + (f" --rate {rate}" if rate else "")
+        label = LABELS.get(metric, metric)
+        out.append(f"| {load}: {label} | {fmt(metric, ours)} | {fmt(metric, theirs)} | {ratio} |")
+    return out
+
+
+def load_note(rows):
+    """How busy the machine was with other work during the TCP runs."""
+    others = []
+    for r in rows:
+        for part in r.get("note", "").split():
+            if part.startswith("others_during="):
+                v = number(part.split("=", 1)[1].rstrip("%"))
+                if v is not None:
+                    others.append(v)
+    if not others:
+        return []
+    return [
+        "",
+        f"Other processes used {statistics.median(others):.0f} % of the cores during the",
+        f"median TCP run and {max(others):.0f} % during the busiest (`others_during` in runs.csv).",
+    ]
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@
 //! What is checked: every "says" line ends with the text that was posted,
 //! and every client counts exactly N×M of them. Per-sender order is not
 //! checked here (the room sends in the order it receives, and one poster
-//! posts each client's messages in order); `../shared/tools/loadgen`
+//! posts each client's messages in order); `loadgen` (the workspace's `loadgen/`)
 //! checks order over TCP.
 
 use std::process::ExitCode;
