@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// Allow an address that other machines can reach (anyone who can reach it can chat)
     #[arg(long)]
     pub public: bool,
+    /// Also serve the classroom web page and its WebSocket here, e.g. 127.0.0.1:8080 [default: off]
+    #[arg(long, value_name = "HOST:PORT", value_parser = socket_address)]
+    pub http: Option<SocketAddr>,
     /// The longest line a client may send (64 KiB)
     #[arg(long, value_name = "BYTES", default_value_t = 64 * 1024)]
     pub max_line_bytes: usize,
@@ -166,6 +169,8 @@ pub struct ServeOptions {
     pub config: NodeConfig,
     /// `--sname`/`--name`: also serve Erlang nodes.
     pub erlang: Option<ErlangServe>,
+    /// `--http`: also serve the web page and its WebSocket.
+    pub http: Option<SocketAddr>,
 }
 
 /// Parses a command line (the program's name first). `--help`,
@@ -249,11 +254,23 @@ impl ServeArgs {
             ));
         }
         // ANCHOR_END: public
+        let page_reachable = self.http.is_some_and(|http| !http.ip().is_loopback());
+        if page_reachable && !self.public {
+            return Err(usage_error(
+                "serve",
+                format!(
+                    "--http {} is reachable from the network, not just this machine; \
+                 add --public if that is what you want",
+                    self.http.expect("checked above")
+                ),
+            ));
+        }
         Ok(ServeOptions {
             addr: self.addr,
             public: reachable_from_network,
             config,
             erlang,
+            http: self.http,
         })
     }
 }

@@ -13,7 +13,7 @@
 //! `chatroom join chatroom@room1@HOST Michael` joins a room on one.
 
 use std::io::{self, BufRead, Write};
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::thread;
 use std::time::Instant;
@@ -24,6 +24,7 @@ use chatroom::erlang::{node::listen_address, Cookie, DistConfig, ErlangNode};
 use chatroom::node::Node;
 use chatroom::remote::{Ending, RemoteClient};
 use chatroom::transport::erlang::ErlangRooms;
+use chatroom::transport::websocket::WebServer;
 use chatroom::Console;
 use crossbeam_channel::{select, Receiver};
 
@@ -59,11 +60,27 @@ fn serve(options: ServeOptions) -> ExitCode {
         eprintln!("chatroom: warning: {address} is reachable from the network; anyone who can reach it can chat");
     }
 
+    let grace = options.config.shutdown_grace;
+    let node = Node::new(options.config);
+    let web = match options.http.map(|http| start_web(&node, http)) {
+        Some(Ok(web)) => Some(web),
+        Some(Err(error)) => {
+            eprintln!("chatroom: cannot serve the web page: {error}");
+            return ExitCode::FAILURE;
+        }
+        None => None,
+    };
+
     // Ctrl-C (SIGINT) and SIGTERM become a message on a channel: the
     // library never sees signals. (ctrlc's "termination" feature adds
-    // SIGTERM, which service managers and `kill` send.)
+    // SIGTERM, which service managers and `kill` send.) The web page's
+    // listener stops first, so no browser joins while the node stops.
     let (stop, stop_requested) = crossbeam_channel::bounded(1);
+    let web_stopper = web.as_ref().map(WebServer::stopper);
     let handler = ctrlc::set_handler(move || {
+        if let Some(web) = &web_stopper {
+            web.stop();
+        }
         if stop.try_send(()).is_err() {
             // A second Ctrl-C while stopping: the user wants out now.
             std::process::exit(130);
@@ -73,8 +90,6 @@ fn serve(options: ServeOptions) -> ExitCode {
         eprintln!("chatroom: cannot handle Ctrl-C: {error}");
         return ExitCode::FAILURE;
     }
-    let grace = options.config.shutdown_grace;
-    let node = Node::new(options.config);
     let erlang = match options.erlang.map(|erlang| start_erlang(&node, erlang)) {
         Some(Ok(erlang)) => Some(erlang),
         Some(Err(error)) => {
@@ -101,6 +116,24 @@ fn serve(options: ServeOptions) -> ExitCode {
     }
 }
 // ANCHOR_END: serve
+
+// ANCHOR: start_web
+/// `--http ADDR`: the classroom page and its WebSocket, for the same rooms.
+fn start_web(node: &Node, address: SocketAddr) -> io::Result<WebServer> {
+    let web = node.serve_web(TcpListener::bind(address)?)?;
+    // A line of its own on stdout, like `listening on`: the address to
+    // give the class (the real port when given port 0).
+    println!("page on http://{}/", web.address());
+    let _ = io::stdout().flush();
+    if !address.ip().is_loopback() {
+        eprintln!(
+            "chatroom: warning: the page on {} is reachable from the network; anyone who can reach it can chat",
+            web.address()
+        );
+    }
+    Ok(web)
+}
+// ANCHOR_END: start_web
 
 // ANCHOR: start_erlang
 /// `--sname room1`: this server is also the Erlang node `room1@HOST`, and

@@ -34,6 +34,7 @@ use crate::registry::Registry;
 use crate::server::RoomConfig;
 use crate::session::{Context, Roster, SessionConfig};
 use crate::transport::tcp::{self, LineBudget, TcpConfig};
+use crate::transport::websocket::WebServer;
 
 /// The default address: loopback only, so a server started in class is not
 /// reachable from the network unless someone asks for it.
@@ -172,6 +173,22 @@ impl Node {
     /// an Erlang node) starts its sessions with it.
     pub fn context(&self) -> &Context {
         &self.context
+    }
+
+    /// Serves the classroom page and its WebSocket on `listener`
+    /// (`serve --http`), for this node's rooms, with the same limits as
+    /// its TCP connections. Stop it with its [`WebStopper`] before
+    /// [`Node::serve`] stops the sessions.
+    ///
+    /// [`WebStopper`]: crate::transport::websocket::WebStopper
+    pub fn serve_web(&self, listener: TcpListener) -> io::Result<WebServer> {
+        WebServer::start(
+            listener,
+            self.context.clone(),
+            self.budget.clone(),
+            self.tcp.clone(),
+            self.config.max_connections,
+        )
     }
 
     /// The threads every connection and room of this node draw on.

@@ -12,9 +12,12 @@
 //! * [`tcp`]: newline-delimited JSON, and plain text for `nc`.
 //! * [`erlang`]: Elixir processes, reached through the Erlang distribution
 //!   protocol (`crate::erlang`), sending the post's own tuples.
+//! * [`websocket`]: a web page for the classroom, and the same JSON over a
+//!   WebSocket (`serve --http`).
 //!
 //! Mirrors: the network between the post's IEx nodes, which Erlang's
 //! distribution hides; here each way in is spelled out.
 
 pub mod erlang;
 pub mod tcp;
+pub mod websocket;

@@ -214,15 +214,20 @@ fn decode(line: &[u8], mode: &OnceLock<WireMode>) -> Request {
     };
     match mode {
         WireMode::Text => Request::Typed(text.to_string()),
-        WireMode::Json => match serde_json::from_str::<ClientRequest>(text) {
-            Ok(ClientRequest::Join { room, username }) => Request::Join { room, username },
-            Ok(ClientRequest::Message { text }) => Request::Message { text },
-            Ok(ClientRequest::Leave) => Request::Leave,
-            Err(error) => Request::Unreadable(format!(
-                "could not understand that line ({error}); expected e.g. \
-                 {{\"type\":\"message\",\"text\":\"Hello!\"}}"
-            )),
-        },
+        WireMode::Json => decode_json(text),
+    }
+}
+
+/// One JSON request (a line here, a text message on a WebSocket).
+pub(crate) fn decode_json(text: &str) -> Request {
+    match serde_json::from_str::<ClientRequest>(text) {
+        Ok(ClientRequest::Join { room, username }) => Request::Join { room, username },
+        Ok(ClientRequest::Message { text }) => Request::Message { text },
+        Ok(ClientRequest::Leave) => Request::Leave,
+        Err(error) => Request::Unreadable(format!(
+            "could not understand that line ({error}); expected e.g. \
+             {{\"type\":\"message\",\"text\":\"Hello!\"}}"
+        )),
     }
 }
 
@@ -460,7 +465,7 @@ impl Transport for TcpTransport {
 
 /// A JSON line per event. A conversation line's JSON is made once and
 /// shared by every connection that sends it (`Line::wire_form`).
-fn write_json(out: &mut impl Write, event: Event<'_>) -> io::Result<()> {
+pub(crate) fn write_json(out: &mut impl Write, event: Event<'_>) -> io::Result<()> {
     let event = match event {
         Event::Line(line) => return out.write_all(line.wire_form(protocol::message_line)),
         Event::Joined { room, username } => ServerEvent::Joined {
@@ -526,7 +531,7 @@ fn escape_controls(text: &str) -> String {
 ///
 /// A poll every few milliseconds: the kernel has no event for "all
 /// acknowledged", and this runs once per connection, at its end.
-fn linger(stream: &TcpStream, peer_closed: &AtomicBool, patience: Duration) -> usize {
+pub(crate) fn linger(stream: &TcpStream, peer_closed: &AtomicBool, patience: Duration) -> usize {
     let _ = stream.shutdown(Shutdown::Write);
     let until = Instant::now() + patience;
     loop {
