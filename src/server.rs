@@ -461,6 +461,7 @@ impl Room {
     }
     // ANCHOR_END: message
 
+    // ANCHOR: leave
     /// A member asks to leave: what was said before still reaches it, then
     /// it is removed, the others are told, and it gets `Left`. A client
     /// that is not a member gets `Left` too: either way it is out.
@@ -482,6 +483,7 @@ impl Room {
         self.say(format!("{} has left the room", member.username));
         Some(member.pid)
     }
+    // ANCHOR_END: leave
 
     fn find(&self, id: ProcessId) -> Option<usize> {
         self.members.iter().position(|m| m.pid.id() == id)

@@ -296,6 +296,7 @@ impl<T: Transport> Session<T> {
         }
     }
 
+    // ANCHOR: wait
     /// Waits for a room's message, a request, a signal or a deadline.
     /// Requests are not read while a join waits for its answer: what the
     /// client says next depends on where it is.
@@ -313,7 +314,9 @@ impl<T: Transport> Session<T> {
             recv(deadline) -> _ => Step::Timeout,
         }
     }
+    // ANCHOR_END: wait
 
+    // ANCHOR: wait_posting
     /// Waits to hand a room a message, emptying the mailbox meanwhile: the
     /// room may be waiting for room in our mailbox while we wait for room
     /// in its, and this way one of us always moves.
@@ -342,6 +345,7 @@ impl<T: Transport> Session<T> {
         }
         step
     }
+    // ANCHOR_END: wait_posting
     // ANCHOR_END: run
 
     /// The next deadline: the idle limit while in no room, the answer to a
@@ -729,6 +733,7 @@ impl<T: Transport> Session<T> {
     // ANCHOR_END: endings
 }
 
+// ANCHOR: drop
 /// However the session ends, even by a panic: leave the room, so the
 /// others hear of it, and close the transport, which also ends its reader.
 impl<T: Transport> Drop for Session<T> {
@@ -762,6 +767,7 @@ impl<T: Transport> Drop for Session<T> {
         self.ticket.record(unsent);
     }
 }
+// ANCHOR_END: drop
 
 /// A last `Leave`, waiting a little for room in the room's mailbox. If it
 /// cannot be sent, the room drops us anyway at its next send, because our
