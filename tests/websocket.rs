@@ -226,6 +226,42 @@ fn a_message_over_the_line_limit_closes_with_an_error() {
 }
 
 #[test]
+fn browsers_hold_no_more_than_the_budget_for_unfinished_lines() {
+    // A budget for exactly two browsers' worth of message beyond 4 KiB.
+    let web = WebNode::start_with(NodeConfig {
+        max_line_bytes: 8 * 1024,
+        unfinished_lines_bytes: 2 * 4 * 1024,
+        ..NodeConfig::default()
+    });
+    let ada = Browser::join(web.page(), "class", "Ada");
+    let mut bea = Browser::join(web.page(), "class", "Bea");
+    let stream = TcpStream::connect(web.page()).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    let third = tungstenite::client(format!("ws://{}/ws", web.page()).as_str(), stream);
+    match third {
+        Err(tungstenite::HandshakeError::Failure(tungstenite::Error::Http(answer))) => {
+            assert_eq!(answer.status(), 503);
+        }
+        other => panic!(
+            "a third browser must be refused, got {:?}",
+            other.map(|_| ())
+        ),
+    }
+    // The refusal says why (read whole, by hand).
+    let handshake = "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+                     Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: a2V5a2V5a2V5a2V5a2V5aw==\r\n\r\n";
+    let answer = http(web.page(), handshake);
+    assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+    assert!(answer.contains("unfinished lines"), "{answer}");
+    // One leaves: its share is given back before the room hears it, so
+    // once Bea is told, the next browser is let in.
+    drop(ada);
+    assert_eq!(bea.next_text(), "Ada has left the room");
+    let _cy = Browser::join(web.page(), "class", "Cy");
+    assert_eq!(bea.next_text(), "Cy has joined the room");
+}
+
+#[test]
 fn stopping_the_server_tells_a_browser_and_closes_cleanly() {
     let mut web = WebNode::start();
     let mut ada = Browser::join(web.page(), "class", "Ada");

@@ -261,7 +261,8 @@ impl LineBudget {
         }
     }
 
-    fn take(&self, bytes: usize) -> bool {
+    /// Takes `bytes` from the budget, or nothing if fewer are left.
+    pub(crate) fn take(&self, bytes: usize) -> bool {
         self.left
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |left| {
                 left.checked_sub(bytes)
@@ -269,7 +270,8 @@ impl LineBudget {
             .is_ok()
     }
 
-    fn give(&self, bytes: usize) {
+    /// Gives back what [`LineBudget::take`] took.
+    pub(crate) fn give(&self, bytes: usize) {
         self.left.fetch_add(bytes, Ordering::AcqRel);
     }
 

@@ -16,10 +16,18 @@
 //! by hand reads what to do.
 //!
 //! What holds for a browser as for TCP: the line limit (a longer message
-//! closes the connection with an error), the connection and thread limits
-//! (HTTP 503), the idle timeout in no room, the slow-client drop (the
-//! session's writes time out like a TCP session's), the shutdown notice
-//! and the lingering close.
+//! closes the connection with an error), the bound on unfinished lines
+//! (below), the connection and thread limits (HTTP 503), the idle timeout
+//! in no room, the slow-client drop (the session's writes time out like a
+//! TCP session's), the shutdown notice and the lingering close.
+//!
+//! The bound on unfinished lines: tungstenite gathers a message (of up to
+//! the line limit) before we see any of it, so a WebSocket cannot borrow
+//! from the node's shared budget line by line as a TCP reader does. It
+//! reserves the most one message may hold beyond the free 4 KiB when it
+//! opens, and gives it back when it closes: all connections together still
+//! hold at most the budget (`--unfinished-lines-bytes`). At the defaults
+//! that is room for 546 browsers at once; the next gets a 503.
 //!
 //! Mirrors: nothing in the post; it is the post's `Client` with a web
 //! page for a terminal, so a class can join without Rust or `nc`.
@@ -185,7 +193,14 @@ fn connection(shared: &Shared, mut stream: TcpStream, session_permit: Permit) {
                 );
                 return respond_and_close(stream, 503, &reason);
             }
-            upgrade(shared, stream, &request, rest, session_permit);
+            let Some(reserved) = Reserved::take(&shared.tcp) else {
+                return respond_and_close(
+                    stream,
+                    503,
+                    "the server is holding as many unfinished lines as it may; try again later",
+                );
+            };
+            upgrade(shared, stream, &request, rest, session_permit, reserved);
         }
         (_, "/" | "/index.html" | "/ws") => respond_and_close(
             stream,
@@ -200,6 +215,29 @@ fn connection(shared: &Shared, mut stream: TcpStream, session_permit: Permit) {
     }
 }
 // ANCHOR_END: route
+
+/// What one WebSocket may hold of a message beyond the free 4 KiB, taken
+/// from the node's shared budget for unfinished lines while it is open.
+struct Reserved {
+    budget: tcp::LineBudget,
+    bytes: usize,
+}
+
+impl Reserved {
+    fn take(config: &TcpConfig) -> Option<Reserved> {
+        let bytes = config.max_line_bytes.saturating_sub(tcp::FREE_LINE_BYTES);
+        config.unfinished_lines.take(bytes).then(|| Reserved {
+            budget: config.unfinished_lines.clone(),
+            bytes,
+        })
+    }
+}
+
+impl Drop for Reserved {
+    fn drop(&mut self) {
+        self.budget.give(self.bytes);
+    }
+}
 
 enum HeadError {
     TooLong,
@@ -353,9 +391,10 @@ fn respond_and_close(mut stream: TcpStream, status: u16, reason: &str) {
         head.push_str("Upgrade: websocket\r\n");
     }
     head.push_str("\r\n");
+    // One write, so a client that reads once after the head has the body.
+    head.push_str(&body);
     let _ = stream.set_write_timeout(Some(Duration::from_millis(500)));
     let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body.as_bytes());
     close_gently(stream);
 }
 
@@ -405,6 +444,7 @@ fn upgrade(
     request: &Handshake,
     already_read: Vec<u8>,
     session_permit: Permit,
+    reserved: Reserved,
 ) {
     let key = request.websocket_key().expect("checked by the caller");
     let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
@@ -446,8 +486,13 @@ fn upgrade(
     };
     let reader =
         WebSocket::from_partially_read(socket.clone(), already_read, Role::Server, Some(config));
-    read_messages(reader, requests, &peer_closed, limit);
-    // The session owns the close; the reader only tells it the client is done.
+    read_messages(reader, &requests, &peer_closed, limit);
+    // The reservation is given back before the session hears the client is
+    // done, so by the time the room says it left, its share is free again.
+    drop(reserved);
+    // Dropping `requests` tells the session the client is done; the session
+    // owns the close.
+    drop(requests);
 }
 // ANCHOR_END: upgrade
 
@@ -455,7 +500,7 @@ fn upgrade(
 /// The reader: each text message is one JSON request, as a line is on TCP.
 fn read_messages(
     mut socket: WebSocket<SharedSocket>,
-    requests: Sender<Request>,
+    requests: &Sender<Request>,
     peer_closed: &AtomicBool,
     max_line_bytes: usize,
 ) {
@@ -485,7 +530,6 @@ fn read_messages(
             break;
         }
     }
-    // Dropping `requests` tells the session the client is done.
 }
 // ANCHOR_END: read_messages
 
