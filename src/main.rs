@@ -15,6 +15,7 @@
 use std::io::{self, BufRead, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::Instant;
 
@@ -24,7 +25,7 @@ use chatroom::erlang::{node::listen_address, Cookie, DistConfig, ErlangNode};
 use chatroom::node::Node;
 use chatroom::remote::{Ending, RemoteClient};
 use chatroom::transport::erlang::ErlangRooms;
-use chatroom::transport::websocket::WebServer;
+use chatroom::transport::websocket::{WebServer, WebStopper};
 use chatroom::Console;
 use crossbeam_channel::{select, Receiver};
 
@@ -53,32 +54,18 @@ fn serve(options: ServeOptions) -> ExitCode {
     let address = listener
         .local_addr()
         .expect("a bound listener has an address");
-    // The first line on stdout, so scripts and tests can find the port.
-    println!("listening on {address}");
-    let _ = io::stdout().flush();
-    if options.public {
-        eprintln!("chatroom: warning: {address} is reachable from the network; anyone who can reach it can chat");
-    }
-
-    let grace = options.config.shutdown_grace;
-    let node = Node::new(options.config);
-    let web = match options.http.map(|http| start_web(&node, http)) {
-        Some(Ok(web)) => Some(web),
-        Some(Err(error)) => {
-            eprintln!("chatroom: cannot serve the web page: {error}");
-            return ExitCode::FAILURE;
-        }
-        None => None,
-    };
 
     // Ctrl-C (SIGINT) and SIGTERM become a message on a channel: the
     // library never sees signals. (ctrlc's "termination" feature adds
-    // SIGTERM, which service managers and `kill` send.) The web page's
-    // listener stops first, so no browser joins while the node stops.
+    // SIGTERM, which service managers and `kill` send.) Installed before
+    // the first line is printed, so a script that reads it and signals at
+    // once gets the clean stop. The web page's listener, once there,
+    // stops first, so no browser joins while the node stops.
     let (stop, stop_requested) = crossbeam_channel::bounded(1);
-    let web_stopper = web.as_ref().map(WebServer::stopper);
+    let web_stopper: Arc<OnceLock<WebStopper>> = Arc::default();
+    let stop_web = Arc::clone(&web_stopper);
     let handler = ctrlc::set_handler(move || {
-        if let Some(web) = &web_stopper {
+        if let Some(web) = stop_web.get() {
             web.stop();
         }
         if stop.try_send(()).is_err() {
@@ -90,6 +77,26 @@ fn serve(options: ServeOptions) -> ExitCode {
         eprintln!("chatroom: cannot handle Ctrl-C: {error}");
         return ExitCode::FAILURE;
     }
+
+    // The first line on stdout, so scripts and tests can find the port.
+    println!("listening on {address}");
+    let _ = io::stdout().flush();
+    if options.public {
+        eprintln!("chatroom: warning: {address} is reachable from the network; anyone who can reach it can chat");
+    }
+
+    let grace = options.config.shutdown_grace;
+    let node = Node::new(options.config);
+    match options.http.map(|http| start_web(&node, http)) {
+        Some(Ok(web)) => {
+            let _ = web_stopper.set(web.stopper());
+        }
+        Some(Err(error)) => {
+            eprintln!("chatroom: cannot serve the web page: {error}");
+            return ExitCode::FAILURE;
+        }
+        None => {}
+    }
     let erlang = match options.erlang.map(|erlang| start_erlang(&node, erlang)) {
         Some(Ok(erlang)) => Some(erlang),
         Some(Err(error)) => {
@@ -99,6 +106,11 @@ fn serve(options: ServeOptions) -> ExitCode {
         None => None,
     };
     let served = node.serve(listener, stop_requested);
+    // (Already stopped by the handler, unless the signal came before the
+    // page's listener was up.)
+    if let Some(web) = web_stopper.get() {
+        web.stop();
+    }
     // Every session has had its last words; let them reach the Elixir
     // processes, then close the node connections.
     if let Some(erlang) = erlang {
