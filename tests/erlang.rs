@@ -297,6 +297,9 @@ fn the_posts_three_iex_session_with_the_rust_node_as_room1() {
     room2.type_line("Client.post_message(c, server, 'and a charlist')");
     assert_eq!(mick.next_line(), "Michael says: and a charlist");
     room3.wait_for("Mikey's client: Michael says: and a charlist\n");
+    // Michael's own echo may come after IEx printed the call's value:
+    // wait for it too, or the transcript can be taken without it.
+    room2.wait_for("Michael's client: Michael says: and a charlist\n");
 
     // A node with another cookie: its join goes nowhere, and room1 says why.
     let mut room4 = Iex::start(&unique("room4"), &random_cookie(), &dir);
