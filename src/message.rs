@@ -32,6 +32,11 @@ pub enum ToRoom {
     /// `{sender, :message, message}`: broadcast "NAME says: TEXT". The room
     /// finds NAME from `from`'s identity, never from anything the text says.
     Message { from: ClientPid, text: String },
+    /// Several lines from one member, in the order it posted them: what a
+    /// session sends when its client posts faster than one line per room
+    /// wake-up. The room handles each as a `Message`; one send and one
+    /// wake-up of the room carry them all.
+    Messages { from: ClientPid, texts: Vec<String> },
     /// Not in the post (its clients never leave): forget `from`, tell the
     /// others "NAME has left the room", and answer `from` with `Left`.
     Leave { from: ClientPid },

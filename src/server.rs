@@ -316,7 +316,13 @@ fn room_loop(room: &mut Room, mailbox: &Mailbox<ToRoom>) {
                 }
                 ToRoom::Message { from, text } => {
                     room.handling = Some(Handling::Message(from.clone()));
-                    room.message(from, text);
+                    room.message(&from, text);
+                }
+                ToRoom::Messages { from, texts } => {
+                    room.handling = Some(Handling::Message(from.clone()));
+                    for text in texts {
+                        room.message(&from, text);
+                    }
                 }
                 ToRoom::Leave { from } => {
                     room.handling = Some(Handling::Leave(from.clone()));
@@ -446,14 +452,14 @@ impl Room {
     /// A sender the room does not know gets an error reply. (The post's
     /// `{_, sender_name} = Enum.find(...)` crashes the room there instead.)
     /// So does a text that would change how other people's screens look.
-    fn message(&mut self, from: ClientPid, text: String) {
+    fn message(&mut self, from: &ClientPid, text: String) {
         let Some(sender) = self.find(from.id()) else {
             let reason = format!("you are not in {}: join it first", self.config.name);
-            self.reply(&from, ToClient::Error(reason));
+            self.reply(from, ToClient::Error(reason));
             return;
         };
         if let Err(reason) = validate_text(&text) {
-            self.reply(&from, ToClient::Error(reason));
+            self.reply(from, ToClient::Error(reason));
             return;
         }
         let line = format!("{} says: {text}", self.members[sender].username);
@@ -657,6 +663,12 @@ impl Room {
             ToRoom::Message { from, .. } => {
                 let error = format!("your line was not posted: {reason}");
                 self.reply(&from, ToClient::Error(error));
+            }
+            ToRoom::Messages { from, texts } => {
+                for _ in texts {
+                    let error = format!("your line was not posted: {reason}");
+                    self.reply(&from, ToClient::Error(error));
+                }
             }
             ToRoom::Leave { from } => {
                 let left = ToClient::Left {

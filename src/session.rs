@@ -42,7 +42,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{at, never, select, Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{at, never, select, Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use crate::budget::Permit;
 use crate::message::{ClientPid, Line, RoomPid, ToClient, ToRoom};
@@ -59,7 +59,10 @@ pub const SESSION_STACK_BYTES: usize = 128 * 1024;
 /// How many parsed requests may wait for the session. When it is full the
 /// transport's reader waits, and stops reading its socket: the kernel's
 /// flow control then slows the client down.
-pub const REQUEST_QUEUE: usize = 16;
+pub const REQUEST_QUEUE: usize = 64;
+
+/// The most lines a session hands its room in one `ToRoom::Messages`.
+const REQUEST_BATCH: usize = 64;
 
 // ANCHOR: request
 /// What a transport hands its session: one request per line (or term).
@@ -172,6 +175,7 @@ pub fn start(
         name: None,
         idle_until,
         posting: None,
+        held: None,
         abandoned: None,
         hanging_up: false,
         awaiting_left: None,
@@ -249,6 +253,9 @@ struct Session<T: Transport> {
     name: Option<String>,
     idle_until: Option<Instant>,
     posting: Option<Posting>,
+    /// A request taken while gathering lines to post (`say`) that was not
+    /// a line: handled next, before anything else is read from the client.
+    held: Option<Request>,
     /// A join we stopped waiting for: if its room says yes after all, we
     /// leave it at once.
     abandoned: Option<(String, RoomPid)>,
@@ -265,9 +272,13 @@ impl<T: Transport> Session<T> {
     /// The post's `Client.loop/2`: wait for something, act on it, go round.
     fn run(mut self) {
         while !self.ended {
-            let step = match self.posting.take() {
-                None => self.wait(),
-                Some(posting) => self.wait_posting(posting),
+            let step = match (self.posting.take(), self.held.take()) {
+                (Some(posting), held) => {
+                    self.held = held;
+                    self.wait_posting(posting)
+                }
+                (None, Some(request)) => Step::Request(Some(request)),
+                (None, None) => self.wait(),
             };
             let outcome = match step {
                 Step::Exit(reason) => self.exit(&reason),
@@ -560,9 +571,29 @@ impl<T: Transport> Session<T> {
             };
             return self.transport.write(Event::Error(how));
         };
-        let message = ToRoom::Message {
-            from: self.me.clone(),
-            text,
+        // A client posting fast has more lines waiting: take them too (up
+        // to a batch), and hand the room all of them in one message, one
+        // wake-up. Never wait for more: a lone line goes at once.
+        let mut texts = vec![text];
+        if let Some(requests) = &self.requests {
+            while texts.len() < REQUEST_BATCH {
+                match requests.try_recv() {
+                    Ok(Request::Message { text }) => texts.push(text),
+                    Ok(other) => {
+                        self.held = Some(other);
+                        break;
+                    }
+                    Err(_) => break, // none waiting (or hung up: `wait` sees it)
+                }
+            }
+        }
+        let from = self.me.clone();
+        let message = match texts.len() {
+            1 => ToRoom::Message {
+                from,
+                text: texts.pop().expect("one text"),
+            },
+            _ => ToRoom::Messages { from, texts },
         };
         self.post(member.pid.clone(), message);
         Ok(())
@@ -591,6 +622,12 @@ impl<T: Transport> Session<T> {
     /// one message waits at a time: requests are not read while it does.
     fn post(&mut self, room: RoomPid, message: ToRoom) {
         debug_assert!(self.posting.is_none(), "one message waits at a time");
+        // Most of the time the room's mailbox has room: hand the message
+        // over at once. Only a full (or closed) one needs the wait below.
+        let message = match room.try_send(message) {
+            Ok(()) => return,
+            Err(TrySendError::Full(message) | TrySendError::Disconnected(message)) => message,
+        };
         let deadline = Instant::now() + self.context.config.room_patience;
         self.posting = Some(Posting {
             room,
@@ -663,6 +700,7 @@ impl<T: Transport> Session<T> {
     /// and a reset can destroy our last words before they are read.
     fn close(&mut self, reason: &str) -> io::Result<()> {
         self.requests = None;
+        self.held = None;
         self.ended = true;
         self.transport.write(Event::Closing(reason))?;
         self.transport.flush()
