@@ -42,26 +42,24 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER = os.path.join(ROOT, "target", "release", "chatroom")
 
 
-def rss_kb(pid):
+def proc_status(pid, key):
+    """A number from /proc/PID/status (VmRSS in kB, Threads), or None."""
     try:
         with open(f"/proc/{pid}/status") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith(key + ":"):
                     return int(line.split()[1])
     except OSError:
         return None
     return None
+
+
+def rss_kb(pid):
+    return proc_status(pid, "VmRSS")
 
 
 def threads(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("Threads:"):
-                    return int(line.split()[1])
-    except OSError:
-        return None
-    return None
+    return proc_status(pid, "Threads")
 
 
 def start_server(opts):

@@ -242,29 +242,23 @@ impl ServeArgs {
             public: self.public,
         });
         // ANCHOR: public
-        let reachable_from_network = !self.addr.ip().is_loopback();
-        if reachable_from_network && !self.public {
-            return Err(usage_error(
-                "serve",
-                format!(
-                    "--addr {} is reachable from the network, not just this machine; \
-                 add --public if that is what you want",
-                    self.addr
-                ),
-            ));
+        // Loopback unless asked: a server started in class is reachable
+        // from the network only if someone says so.
+        for (option, address) in [("--addr", Some(self.addr)), ("--http", self.http)] {
+            if let Some(address) = address.filter(|a| !a.ip().is_loopback()) {
+                if !self.public {
+                    return Err(usage_error(
+                        "serve",
+                        format!(
+                            "{option} {address} is reachable from the network, not just \
+                             this machine; add --public if that is what you want"
+                        ),
+                    ));
+                }
+            }
         }
         // ANCHOR_END: public
-        let page_reachable = self.http.is_some_and(|http| !http.ip().is_loopback());
-        if page_reachable && !self.public {
-            return Err(usage_error(
-                "serve",
-                format!(
-                    "--http {} is reachable from the network, not just this machine; \
-                 add --public if that is what you want",
-                    self.http.expect("checked above")
-                ),
-            ));
-        }
+        let reachable_from_network = !self.addr.ip().is_loopback();
         Ok(ServeOptions {
             addr: self.addr,
             public: reachable_from_network,

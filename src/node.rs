@@ -394,7 +394,7 @@ fn refuse(mut stream: TcpStream, message: &str) {
 
 /// An address we can connect to that reaches `address`: a listener on
 /// 0.0.0.0 (every interface) is reached through loopback.
-fn reachable(address: SocketAddr) -> SocketAddr {
+pub(crate) fn reachable(address: SocketAddr) -> SocketAddr {
     match address.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, address.port()).into(),
         IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, address.port()).into(),

@@ -30,6 +30,7 @@ use super::connection::{self, Control, Frame};
 use super::epmd;
 use super::handshake::{self, Cookie, HandshakeError, Identity, NodeName};
 use super::term::{Pid, Reference, Term};
+use crate::node::reachable;
 
 /// Limits and timings of a node's connections.
 #[derive(Debug, Clone)]
@@ -731,12 +732,3 @@ pub fn listen_address(name: &NodeName, public: bool) -> Result<IpAddr, String> {
     ))
 }
 // ANCHOR_END: listen_address
-
-/// An address that reaches a listener on `address` (0.0.0.0 via loopback).
-fn reachable(address: SocketAddr) -> SocketAddr {
-    if address.ip().is_unspecified() {
-        (Ipv4Addr::LOCALHOST, address.port()).into()
-    } else {
-        address
-    }
-}

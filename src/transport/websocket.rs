@@ -45,6 +45,7 @@ use tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tungstenite::{Message, WebSocket};
 
 use crate::budget::{Permit, ThreadBudget};
+use crate::node::reachable;
 use crate::session::{self, Context, Event, Request, Transport, SESSION_STACK_BYTES};
 use crate::transport::tcp::{self, TcpConfig};
 
@@ -579,17 +580,6 @@ fn into_io(error: tungstenite::Error) -> io::Error {
     match error {
         tungstenite::Error::Io(error) => error,
         other => io::Error::other(other.to_string()),
-    }
-}
-
-/// An address we can connect to that reaches `address` (a listener on
-/// 0.0.0.0 is reached through loopback).
-fn reachable(address: SocketAddr) -> SocketAddr {
-    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-    match address.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => (Ipv4Addr::LOCALHOST, address.port()).into(),
-        IpAddr::V6(ip) if ip.is_unspecified() => (Ipv6Addr::LOCALHOST, address.port()).into(),
-        _ => address,
     }
 }
 
