@@ -33,7 +33,9 @@
 //!   that owns its membership and learns it from the room's answers. It
 //!   knows nothing of sockets.
 //! * [`transport`]: how bytes become requests and events become bytes;
-//!   [`transport::tcp`] for JSON lines and `nc`.
+//!   [`transport::tcp`] for JSON lines and `nc`, [`transport::websocket`]
+//!   for the classroom page (`serve --http`), [`transport::erlang`] for
+//!   Elixir processes on real nodes.
 //! * [`protocol`]: the JSON lines that cross the socket.
 //! * [`budget`]: the one count of threads every connection and room draws
 //!   on, so that a limit refuses instead of crashing.
