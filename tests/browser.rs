@@ -426,8 +426,17 @@ fn two_pages_a_terminal_and_nc_in_one_room() {
     browser.screenshot(&ada, 1280, 720, &shots.join("page-projector.png"));
     browser.screenshot(&bea, 420, 760, &shots.join("page-phone.png"));
 
+    // ?large opens the page in large-text mode, for the projector.
+    let projector = browser.open(&format!("{page_url}?large"), 1280, 720);
+    let size = browser.eval(
+        &projector,
+        "getComputedStyle(document.documentElement).fontSize",
+    );
+    assert_eq!(size, "28px", "?large");
+
     // The server stops: the page shows the notice, then tries again.
-    web.stopper().stop();
+    let page_address = web.address();
+    web.stop();
     node.stop();
     browser.eval(&ada, "waitFor(() => lines().some(l => l.startsWith('the server is shutting down')), 'the notice')");
     browser.eval(
@@ -439,4 +448,21 @@ fn two_pages_a_terminal_and_nc_in_one_room() {
         status == "disconnected" || status == "connecting…",
         "status: {status}"
     );
+
+    // A server comes back at the same address: the page reconnects and
+    // rejoins the room it was in, under the same name.
+    let again = TestNode::start_with(NodeConfig::default());
+    let web = again
+        .node
+        .serve_web(TcpListener::bind(page_address).unwrap())
+        .unwrap();
+    browser.eval(
+        &ada,
+        "waitFor(() => lines().filter(l => l === 'you joined chatroom as Ada').length === 2, 'the rejoin')",
+    );
+    let mut tess = Conn::join(again.addr, "chatroom", "Tess");
+    browser.wait_for_line(&ada, "Tess has joined the room");
+    tess.post("welcome back");
+    browser.wait_for_line(&ada, "Tess says: welcome back");
+    web.stop();
 }

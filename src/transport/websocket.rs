@@ -63,6 +63,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct WebServer {
     address: SocketAddr,
     stopping: Arc<AtomicBool>,
+    accepting: thread::JoinHandle<()>,
 }
 
 /// What stops a [`WebServer`]'s accept loop; `Clone` so a signal handler
@@ -104,7 +105,7 @@ impl WebServer {
             tcp,
             max_connections,
         });
-        thread::Builder::new()
+        let accepting = thread::Builder::new()
             .name("http accept".into())
             .spawn(move || {
                 for stream in listener.incoming() {
@@ -120,7 +121,18 @@ impl WebServer {
                     }
                 }
             })?;
-        Ok(WebServer { address, stopping })
+        Ok(WebServer {
+            address,
+            stopping,
+            accepting,
+        })
+    }
+
+    /// Stops accepting and waits until the listener is closed, so its
+    /// port is free again when this returns.
+    pub fn stop(self) {
+        self.stopper().stop();
+        let _ = self.accepting.join();
     }
 
     /// Where the page is.
@@ -184,9 +196,10 @@ fn connection(shared: &Shared, mut stream: TcpStream, session_permit: Permit) {
     match (request.method.as_str(), request.path.as_str()) {
         ("GET" | "HEAD", "/" | "/index.html") => serve_page(stream, request.method == "HEAD"),
         ("GET", "/ws") => {
-            if let Err((status, reason)) = request.websocket_key() {
-                return respond_and_close(stream, status, reason);
-            }
+            let key = match request.websocket_key() {
+                Ok(key) => key.to_string(),
+                Err((status, reason)) => return respond_and_close(stream, status, reason),
+            };
             if shared.context.roster.len() >= shared.max_connections {
                 let reason = format!(
                     "the server is full ({} connections); try again later",
@@ -201,7 +214,7 @@ fn connection(shared: &Shared, mut stream: TcpStream, session_permit: Permit) {
                     "the server is holding as many unfinished lines as it may; try again later",
                 );
             };
-            upgrade(shared, stream, &request, rest, session_permit, reserved);
+            upgrade(shared, stream, &key, rest, session_permit, reserved);
         }
         (_, "/" | "/index.html" | "/ws") => respond_and_close(
             stream,
@@ -442,12 +455,11 @@ impl Write for SharedSocket {
 fn upgrade(
     shared: &Shared,
     stream: TcpStream,
-    request: &Handshake,
+    key: &str,
     already_read: Vec<u8>,
     session_permit: Permit,
     reserved: Reserved,
 ) {
-    let key = request.websocket_key().expect("checked by the caller");
     let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
     let answer = format!(
         "HTTP/1.1 101 Switching Protocols\r\n\
@@ -468,9 +480,12 @@ fn upgrade(
     };
     let limit = shared.tcp.max_line_bytes;
     let config = WebSocketConfig::default()
-        // Small buffers: a class of idle browsers should cost little.
+        // A small read buffer: a class of idle browsers should cost little.
         .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
+        // Messages wait in the write buffer until the session flushes
+        // (when its mailbox is empty), as TCP's BufWriter does: a busy
+        // session sends many messages per system call.
+        .write_buffer_size(32 * 1024)
         // One message is one line: the line limit holds here too.
         .max_message_size(Some(limit))
         .max_frame_size(Some(limit));
@@ -480,7 +495,6 @@ fn upgrade(
         stream: Arc::clone(&socket.stream),
         peer_closed: Arc::clone(&peer_closed),
         linger: shared.tcp.linger,
-        rendered: Vec::with_capacity(256),
     };
     let Ok(requests) = session::start(&shared.context, transport, session_permit) else {
         return; // the node is stopping, or out of threads: the socket closes
@@ -542,17 +556,17 @@ pub struct WebSocketTransport {
     stream: Arc<TcpStream>,
     peer_closed: Arc<AtomicBool>,
     linger: Duration,
-    rendered: Vec<u8>,
 }
 
 impl Transport for WebSocketTransport {
     fn write(&mut self, event: Event<'_>) -> io::Result<()> {
-        self.rendered.clear();
-        tcp::write_json(&mut self.rendered, event)?;
-        if self.rendered.last() == Some(&b'\n') {
-            self.rendered.pop();
+        // The same JSON line a TCP client gets, without its newline.
+        let mut line = Vec::with_capacity(128);
+        tcp::write_json(&mut line, event)?;
+        if line.last() == Some(&b'\n') {
+            line.pop();
         }
-        let text = String::from_utf8_lossy(&self.rendered).into_owned();
+        let text = String::from_utf8(line).expect("serde_json writes UTF-8");
         self.socket.write(Message::text(text)).map_err(into_io)
     }
 
