@@ -908,8 +908,13 @@ impl Roster {
 }
 
 impl Ticket {
+    /// Counts what a session could not deliver as it closed, for the
+    /// node's exit summary. Only while the node stops: the summary says
+    /// what the stop failed to deliver, and a client that hung up an hour
+    /// before, with lines unread, is not one of those.
     fn record(&self, unsent_bytes: usize) {
-        if unsent_bytes > 0 {
+        let stopping = lock(&self.roster.alive).is_none();
+        if stopping && unsent_bytes > 0 {
             self.roster.cut_short.fetch_add(1, Ordering::Relaxed);
             self.roster
                 .unsent_bytes

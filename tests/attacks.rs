@@ -496,6 +496,40 @@ fn stopping_loses_no_line_while_everyone_keeps_posting() {
     assert!(stopped.all_delivered(), "{stopped}");
 }
 
+/// The exit summary is about the stop. Clients that stopped reading and
+/// hung up long before it, with lines still on their way to them, are not
+/// "clients that missed their last lines": the node must not count them.
+#[test]
+fn clients_gone_before_the_stop_are_not_counted_as_cut_short() {
+    let mut node = TestNode::start();
+    let mut poster = Conn::join(node.addr, "chatroom", "Poster");
+    let quitters: Vec<Conn> = (0..10)
+        .map(|n| Conn::join(node.addr, "chatroom", &format!("q{n}")))
+        .collect();
+    // Lines pile up unread in the quitters' sockets.
+    let line = "z".repeat(1000);
+    for _ in 0..300 {
+        poster.post(&line);
+    }
+    drop(quitters); // closed with unread input: the kernel resets them
+    // The poster reads everything (its 300 echoes, the 10 notices), so at
+    // the stop it is the one client that takes its last lines.
+    let (mut left, mut echoes) = (0, 0);
+    while left < 10 || echoes < 300 {
+        let text = poster.next_text();
+        if text.ends_with(" has left the room") {
+            left += 1;
+        } else {
+            echoes += 1;
+        }
+    }
+    eventually("only the poster's session is left", || {
+        node.node.connection_pids().len() == 1
+    });
+    let stopped = node.stop();
+    assert!(stopped.all_delivered(), "{stopped}");
+}
+
 // 9. The supervisor ----------------------------------------------------------
 
 #[test]

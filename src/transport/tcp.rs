@@ -146,8 +146,16 @@ impl Reader {
     // ANCHOR: read_loop
     fn run(mut self) {
         let self_stream = Arc::clone(&self.stream);
-        // An error is a reset, or the session closing the socket.
-        while let Ok(read) = self.lines.next() {
+        loop {
+            let read = match self.lines.next() {
+                Ok(read) => read,
+                Err(_) => {
+                    // A reset: the client is gone, and will acknowledge
+                    // nothing more, so a closing session need not linger.
+                    self.peer_closed.store(true, Ordering::Release);
+                    break;
+                }
+            };
             let request = match read {
                 LineRead::Line | LineRead::Unterminated => decode(self.lines.line(), &self.mode),
                 LineRead::End => {
@@ -195,7 +203,10 @@ fn discard_until_closed(mut socket: Socket, peer_closed: &AtomicBool) {
             }
             Ok(_) => {}
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return,
+            Err(_) => {
+                peer_closed.store(true, Ordering::Release); // reset: gone
+                return;
+            }
         }
     }
 }
