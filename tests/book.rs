@@ -631,3 +631,45 @@ fn side_by_side_pairs_are_counted_column_by_column() {
     let pairs = side_by_side_lines(page, &dir);
     assert_eq!(pairs, vec![(2, 2)]);
 }
+
+/// The sizes the chapter on backpressure states in its table are the
+/// code's: change a constant and this fails until the book says so too.
+#[test]
+fn the_backpressure_chapters_queue_sizes_are_the_codes() {
+    let page = fs::read_to_string(root().join("book/src/backpressure.md")).unwrap();
+    let row = |what: &str| -> String {
+        page.lines()
+            .find(|line| line.starts_with(&format!("| {what}")))
+            .unwrap_or_else(|| panic!("no row for {what}"))
+            .to_string()
+    };
+    let with_commas = |n: usize| {
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let sizes = [
+        ("a session's requests", chatroom::session::REQUEST_QUEUE),
+        (
+            "a room's mailbox",
+            chatroom::RoomConfig::default().inbox_capacity,
+        ),
+        (
+            "a session's mailbox",
+            chatroom::node::NodeConfig::default().outbox_capacity,
+        ),
+    ];
+    for (what, size) in sizes {
+        let row = row(what);
+        assert!(
+            row.contains(&format!("| {} (", with_commas(size))),
+            "backpressure.md says {row:?}; the code says {size}"
+        );
+    }
+}
