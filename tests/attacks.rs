@@ -512,8 +512,8 @@ fn clients_gone_before_the_stop_are_not_counted_as_cut_short() {
         poster.post(&line);
     }
     drop(quitters); // closed with unread input: the kernel resets them
-    // The poster reads everything (its 300 echoes, the 10 notices), so at
-    // the stop it is the one client that takes its last lines.
+                    // The poster reads everything (its 300 echoes, the 10 notices), so at
+                    // the stop it is the one client that takes its last lines.
     let (mut left, mut echoes) = (0, 0);
     while left < 10 || echoes < 300 {
         let text = poster.next_text();
