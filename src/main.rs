@@ -157,8 +157,13 @@ fn start_erlang(node: &Node, options: ErlangServe) -> Result<ErlangNode, String>
     };
     let ip = listen_address(&options.name, options.public)?;
     let rooms = ErlangRooms::new(node.context(), node.budget());
-    let erlang = ErlangNode::start(options.name, cookie, ip, DistConfig::default(), rooms)
-        .map_err(|e| e.to_string())?;
+    // Its threads are counted in the server's budget (`--max-threads`).
+    let config = DistConfig {
+        threads: node.budget().clone(),
+        ..DistConfig::default()
+    };
+    let erlang =
+        ErlangNode::start(options.name, cookie, ip, config, rooms).map_err(|e| e.to_string())?;
     let address = erlang.address().expect("a started node listens");
     // The second line on stdout: what Elixir sends to, and where.
     println!("erlang node {} on {address}", erlang.name());

@@ -458,7 +458,7 @@ fn a_peer_that_drops_mid_message_is_logged_and_the_node_goes_on() {
     for _ in 0..2 {
         let mut stream = std::net::TcpStream::connect(node.address().unwrap()).unwrap();
         handshake::connect(&mut stream, &peer, &node.name()).unwrap();
-        let frame = connection::send(&node.new_pid(), &Term::string("half a message"));
+        let frame = connection::send(&node.new_pid(), &Term::string("half a message")).unwrap();
         std::io::Write::write_all(&mut stream, &frame[..frame.len() / 2]).unwrap();
         drop(stream);
         let line = wait_for_log(&seen, "disconnected");

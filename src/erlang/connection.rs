@@ -23,7 +23,7 @@
 
 use std::io::{self, Read};
 
-use super::term::{self, Pid, Reference, Term};
+use super::term::{self, EncodeError, Pid, Reference, Term};
 
 /// The tag after the length of every message frame.
 const PASS_THROUGH: u8 = 112;
@@ -233,7 +233,13 @@ fn decode_frame(bytes: &[u8]) -> Result<Control, String> {
             from: from.clone(),
             to: to.clone(),
         },
-        [Integer(EXIT | EXIT2 | EXIT_TT | EXIT2_TT), P(from), P(to), reason, ..] => Control::Exit {
+        [Integer(EXIT | EXIT2), P(from), P(to), reason] => Control::Exit {
+            from: from.clone(),
+            to: to.clone(),
+            reason: reason.clone(),
+        },
+        // The trace token comes before the reason: `{13, from, to, token, reason}`.
+        [Integer(EXIT_TT | EXIT2_TT), P(from), P(to), _trace_token, reason] => Control::Exit {
             from: from.clone(),
             to: to.clone(),
             reason: reason.clone(),
@@ -270,28 +276,34 @@ fn decode_frame(bytes: &[u8]) -> Result<Control, String> {
 
 // ANCHOR: outgoing
 /// A frame to send: the length, `p`, the control message, the message.
-pub fn frame(control: &Term, message: Option<&Term>) -> Vec<u8> {
+/// An error if a term, or the whole frame, is longer than its length
+/// field can say (see [`term::encode`]).
+pub fn frame(control: &Term, message: Option<&Term>) -> Result<Vec<u8>, EncodeError> {
     let mut bytes = vec![0, 0, 0, 0, PASS_THROUGH];
-    term::encode(control, &mut bytes);
+    term::encode(control, &mut bytes)?;
     if let Some(message) = message {
-        term::encode(message, &mut bytes);
+        term::encode(message, &mut bytes)?;
     }
-    let length = (bytes.len() - 4) as u32;
+    let length = u32::try_from(bytes.len() - 4).map_err(|_| EncodeError::TooLong {
+        what: "a frame's bytes",
+        length: bytes.len() - 4,
+        max: u64::from(u32::MAX),
+    })?;
     bytes[..4].copy_from_slice(&length.to_be_bytes());
-    bytes
+    Ok(bytes)
 }
 
 /// The tick frame: a length of zero.
 pub const TICK: [u8; 4] = [0; 4];
 
 /// `send(to, message)`.
-pub fn send(to: &Pid, message: &Term) -> Vec<u8> {
+pub fn send(to: &Pid, message: &Term) -> Result<Vec<u8>, EncodeError> {
     let control = Term::Tuple(vec![Term::Integer(SEND), Term::atom(""), to.clone().into()]);
     frame(&control, Some(message))
 }
 
 /// `send({name, node}, message)` from our process `from`.
-pub fn reg_send(from: &Pid, name: &str, message: &Term) -> Vec<u8> {
+pub fn reg_send(from: &Pid, name: &str, message: &Term) -> Result<Vec<u8>, EncodeError> {
     let control = Term::Tuple(vec![
         Term::Integer(REG_SEND),
         from.clone().into(),
@@ -303,7 +315,7 @@ pub fn reg_send(from: &Pid, name: &str, message: &Term) -> Vec<u8> {
 // ANCHOR_END: outgoing
 
 /// Our process `from` starts monitoring the peer's process `target`.
-pub fn monitor(from: &Pid, target: &Pid, reference: &Reference) -> Vec<u8> {
+pub fn monitor(from: &Pid, target: &Pid, reference: &Reference) -> Result<Vec<u8>, EncodeError> {
     let control = Term::Tuple(vec![
         Term::Integer(MONITOR_P),
         from.clone().into(),
@@ -314,7 +326,7 @@ pub fn monitor(from: &Pid, target: &Pid, reference: &Reference) -> Vec<u8> {
 }
 
 /// Our process `from` stops monitoring `target`.
-pub fn demonitor(from: &Pid, target: &Pid, reference: &Reference) -> Vec<u8> {
+pub fn demonitor(from: &Pid, target: &Pid, reference: &Reference) -> Result<Vec<u8>, EncodeError> {
     let control = Term::Tuple(vec![
         Term::Integer(DEMONITOR_P),
         from.clone().into(),
@@ -326,7 +338,12 @@ pub fn demonitor(from: &Pid, target: &Pid, reference: &Reference) -> Vec<u8> {
 
 /// Tells the peer's `to` that the process it monitors, `process`, is
 /// gone (or never was: `reason` is then `:noproc`).
-pub fn monitor_exit(process: &Term, to: &Pid, reference: &Reference, reason: &Term) -> Vec<u8> {
+pub fn monitor_exit(
+    process: &Term,
+    to: &Pid,
+    reference: &Reference,
+    reason: &Term,
+) -> Result<Vec<u8>, EncodeError> {
     let control = Term::Tuple(vec![
         Term::Integer(MONITOR_P_EXIT),
         process.clone(),
@@ -338,7 +355,7 @@ pub fn monitor_exit(process: &Term, to: &Pid, reference: &Reference, reason: &Te
 }
 
 /// Acknowledges an `UnlinkId`: the peer waits for it before it forgets.
-pub fn unlink_id_ack(id: &Term, ours: &Pid, theirs: &Pid) -> Vec<u8> {
+pub fn unlink_id_ack(id: &Term, ours: &Pid, theirs: &Pid) -> Result<Vec<u8>, EncodeError> {
     let control = Term::Tuple(vec![
         Term::Integer(UNLINK_ID_ACK),
         id.clone(),
@@ -372,7 +389,7 @@ mod tests {
             Term::atom("join"),
             Term::string("Michael"),
         ]);
-        let frame = reg_send(&pid("room2@vm", 7), "chatroom", &join);
+        let frame = reg_send(&pid("room2@vm", 7), "chatroom", &join).unwrap();
         assert_eq!(
             read(&frame, 1 << 20).unwrap(),
             Frame::Control(Control::RegSend {
@@ -381,7 +398,7 @@ mod tests {
                 message: join.clone(),
             })
         );
-        let frame = send(&pid("room1@vm", 3), &join);
+        let frame = send(&pid("room1@vm", 3), &join).unwrap();
         assert_eq!(
             read(&frame, 1 << 20).unwrap(),
             Frame::Control(Control::Send {
@@ -395,7 +412,7 @@ mod tests {
     #[test]
     fn an_oversized_frame_is_skipped_and_the_next_one_read() {
         let big = Term::string(&"x".repeat(5000));
-        let mut bytes = reg_send(&pid("room2@vm", 7), "chatroom", &big);
+        let mut bytes = reg_send(&pid("room2@vm", 7), "chatroom", &big).unwrap();
         bytes.extend(TICK);
         let mut reader = io::Cursor::new(bytes);
         match read_frame(&mut reader, 1000).unwrap() {
@@ -410,7 +427,7 @@ mod tests {
 
     #[test]
     fn a_frame_that_ends_early_is_an_error() {
-        let frame = send(&pid("room1@vm", 3), &Term::atom("hello"));
+        let frame = send(&pid("room1@vm", 3), &Term::atom("hello")).unwrap();
         let cut = &frame[..frame.len() - 2];
         assert_eq!(
             read(cut, 1 << 20).unwrap_err().kind(),
@@ -438,7 +455,7 @@ mod tests {
             Term::atom("hello"),
             Term::Tuple(vec![Term::Integer(SEND), Term::atom(""), Term::atom("x")]),
         ] {
-            let bytes = frame(&control, Some(&Term::atom("m")));
+            let bytes = frame(&control, Some(&Term::atom("m"))).unwrap();
             assert!(
                 matches!(read(&bytes, 100).unwrap(), Frame::Skipped { .. }),
                 "{control}"
@@ -452,7 +469,8 @@ mod tests {
                 pid("a@b", 1).into(),
             ]),
             None,
-        );
+        )
+        .unwrap();
         assert!(matches!(read(&bytes, 100).unwrap(), Frame::Skipped { .. }));
     }
 
@@ -469,8 +487,59 @@ mod tests {
             pid("c@d", 2).into(),
         ]);
         assert_eq!(
-            read(&frame(&link, None), 100).unwrap(),
+            read(&frame(&link, None).unwrap(), 100).unwrap(),
             Frame::Control(Control::Ignored { operation: LINK })
         );
+    }
+
+    #[test]
+    fn exit_signals_with_a_trace_token_carry_the_reason_after_it() {
+        // EXIT_TT and EXIT2_TT are {Op, From, To, TraceToken, Reason}.
+        for operation in [EXIT_TT, EXIT2_TT] {
+            let control = Term::Tuple(vec![
+                Term::Integer(operation),
+                pid("a@b", 1).into(),
+                pid("c@d", 2).into(),
+                Term::atom("the_trace_token"),
+                Term::atom("the_reason"),
+            ]);
+            assert_eq!(
+                read(&frame(&control, None).unwrap(), 1000).unwrap(),
+                Frame::Control(Control::Exit {
+                    from: pid("a@b", 1),
+                    to: pid("c@d", 2),
+                    reason: Term::atom("the_reason"),
+                }),
+                "operation {operation}"
+            );
+        }
+        // Without the token, the reason is the fourth element; a plain
+        // EXIT with a fifth element is not the shape the protocol has.
+        let exit = |items: Vec<Term>| read(&frame(&Term::Tuple(items), None).unwrap(), 1000);
+        assert_eq!(
+            exit(vec![
+                Term::Integer(EXIT2),
+                pid("a@b", 1).into(),
+                pid("c@d", 2).into(),
+                Term::atom("kill"),
+            ])
+            .unwrap(),
+            Frame::Control(Control::Exit {
+                from: pid("a@b", 1),
+                to: pid("c@d", 2),
+                reason: Term::atom("kill"),
+            })
+        );
+        assert!(matches!(
+            exit(vec![
+                Term::Integer(EXIT),
+                pid("a@b", 1).into(),
+                pid("c@d", 2).into(),
+                Term::atom("x"),
+                Term::atom("y"),
+            ])
+            .unwrap(),
+            Frame::Skipped { .. }
+        ));
     }
 }

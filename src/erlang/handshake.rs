@@ -23,6 +23,13 @@
 //! offer. After the handshake the connection carries messages (see
 //! `connection.rs`).
 //!
+//! Everything before B checks A's digest comes from a stranger, so B gives
+//! it little: one deadline for the whole handshake ([`WithDeadline`]), not
+//! one per read, so a peer that sends a byte every few seconds is still
+//! cut off; a name that is not a node name is refused (it would reach the
+//! log); and a name that is connected already is answered `nok`, so that
+//! nobody can take a connected node's place by connecting under its name.
+//!
 //! Mirrors: what happens under `Client.join_room({:chatroom, :"room1@vm"},
 //! "Michael")` the first time room2 talks to room1, and why the post's
 //! nodes must be "based in the same directory" (the same user, so the same
@@ -32,7 +39,11 @@ use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Read, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
+use std::time::Instant;
+
+use super::log::shown;
 
 /// A node's full name: `room1@vm`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -62,7 +73,14 @@ impl NodeName {
                 "{name:?} is not a node name: use letters, digits, '_' and '-'"
             ));
         }
-        if host.is_empty() || host.contains('@') || host.len() + name.len() >= 255 {
+        // A host name or an address (`vm`, `vm.example.com`, `127.0.0.1`,
+        // `::1`): nothing that could break a log line.
+        if host.is_empty()
+            || !host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'))
+            || host.len() + name.len() >= 255
+        {
             return Err(format!("{host:?} is not a host for a node name"));
         }
         Ok(NodeName {
@@ -266,6 +284,12 @@ pub enum HandshakeError {
     },
     /// The other side does not speak what we need (an old OTP, say).
     Incompatible(String),
+    /// The peer's name is connected already, over another connection: it
+    /// was answered `nok`. A node that restarted gets in once its old
+    /// connection is seen closed.
+    AlreadyConnected {
+        peer: String,
+    },
     /// Bytes that are not a handshake.
     Protocol(String),
     Io(io::Error),
@@ -278,10 +302,24 @@ impl fmt::Display for HandshakeError {
                 f,
                 "handshake refused: {peer} answered our challenge wrongly, so it has another cookie"
             ),
+            HandshakeError::Refused { peer, status } if status == "nok" || status == "alive" => {
+                write!(
+                    f,
+                    "{peer} refused the handshake ({status}): it has a connection to a node \
+                     of our name already"
+                )
+            }
             HandshakeError::Refused { peer, status } => write!(
                 f,
-                "{peer} refused the handshake ({status}); most likely the cookies differ \
-                 (see --cookie and ~/.erlang.cookie)"
+                "{peer} refused the handshake ({}); most likely the cookies differ \
+                 (see --cookie and ~/.erlang.cookie)",
+                shown(status)
+            ),
+            HandshakeError::AlreadyConnected { peer } => write!(
+                f,
+                "handshake refused: {peer} is connected already, over another connection \
+                 (answered nok; a node that restarted gets in once its old connection is seen \
+                 closed)"
             ),
             HandshakeError::Incompatible(why) => write!(f, "handshake refused: {why}"),
             HandshakeError::Protocol(why) => write!(f, "not a distribution handshake: {why}"),
@@ -306,10 +344,32 @@ const TAG_STATUS: u8 = b's';
 const TAG_CHALLENGE_REPLY: u8 = b'r';
 const TAG_CHALLENGE_ACK: u8 = b'a';
 
+// ANCHOR: status
+/// What the accepting side answers once it knows who is calling (the
+/// protocol's `send_status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Go on.
+    Ok,
+    /// A connection to that name is up. Erlang would answer `alive` and
+    /// let the caller say the old one is dead ("true"), replacing it: so
+    /// anyone with the cookie could disconnect a node, and every member it
+    /// has, by calling under its name. We answer `nok` instead: the caller
+    /// stops, and tries again later (Erlang does on its next send), by
+    /// which time a dead connection has been seen closed.
+    Nok,
+}
+// ANCHOR_END: status
+
 // ANCHOR: accept
 /// The accepting side (B above): run on every connection our listener
-/// takes, before any message is read from it.
-pub fn accept(stream: &mut (impl Read + Write), us: &Identity) -> Result<Peer, HandshakeError> {
+/// takes, before any message is read from it. `status` decides, from the
+/// caller's name, whether to go on.
+pub fn accept(
+    stream: &mut (impl Read + Write),
+    us: &Identity,
+    status: impl FnOnce(&str) -> Status,
+) -> Result<Peer, HandshakeError> {
     // 1. Who is calling?
     let message = read_message(stream)?;
     let mut fields = Fields::new(&message);
@@ -330,11 +390,23 @@ pub fn accept(stream: &mut (impl Read + Write), us: &Identity) -> Result<Peer, H
     let peer_flags = fields.u64()?;
     let creation = fields.u32()?;
     let name = fields.text16()?;
+    // Checked before it is used anywhere, a log line included.
+    if let Err(why) = NodeName::parse(&name) {
+        write_message(stream, &status_message("not_allowed"))?;
+        return Err(HandshakeError::Protocol(format!(
+            "the peer's name is not a node name: {}",
+            shown(&why)
+        )));
+    }
     if let Some(missing) = missing_flags(peer_flags) {
         write_message(stream, &status_message("not_allowed"))?;
         return Err(HandshakeError::Incompatible(format!(
             "{name} lacks {missing}"
         )));
+    }
+    if status(&name) == Status::Nok {
+        write_message(stream, &status_message("nok"))?;
+        return Err(HandshakeError::AlreadyConnected { peer: name });
     }
 
     // 2. Go on; 3. our challenge.
@@ -397,7 +469,7 @@ pub fn connect(
     if status != "ok" && status != "ok_simultaneous" {
         return Err(HandshakeError::Refused {
             peer: peer_name.into(),
-            status,
+            status: shown(&status),
         });
     }
 
@@ -411,6 +483,12 @@ pub fn connect(
     let their_challenge = fields.u32()?;
     let creation = fields.u32()?;
     let name = fields.text16()?;
+    if let Err(why) = NodeName::parse(&name) {
+        return Err(HandshakeError::Protocol(format!(
+            "the peer's name is not a node name: {}",
+            shown(&why)
+        )));
+    }
     if let Some(missing) = missing_flags(peer_flags) {
         return Err(HandshakeError::Incompatible(format!(
             "{name} lacks {missing}"
@@ -449,6 +527,48 @@ pub fn connect(
     })
 }
 // ANCHOR_END: connect
+
+// ANCHOR: deadline
+/// A socket whose every read and write must be done by one `deadline`:
+/// each waits only for what is left of the time, so the handshake as a
+/// whole, not each read, has the limit. (A timeout per read lets a peer
+/// that sends one byte every few seconds hold the connection for ever.)
+pub struct WithDeadline<'a> {
+    pub stream: &'a TcpStream,
+    pub deadline: Instant,
+}
+
+impl WithDeadline<'_> {
+    /// What is left of the time, or `TimedOut` if nothing is.
+    fn left(&self) -> io::Result<std::time::Duration> {
+        match self.deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Ok(left),
+            _ => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the handshake took longer than it may",
+            )),
+        }
+    }
+}
+
+impl Read for WithDeadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.set_read_timeout(Some(self.left()?))?;
+        self.stream.read(buf)
+    }
+}
+
+impl Write for WithDeadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.set_write_timeout(Some(self.left()?))?;
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(()) // a TcpStream has nothing to flush
+    }
+}
+// ANCHOR_END: deadline
 
 fn missing_flags(peer_flags: u64) -> Option<String> {
     let missing = flags::REQUIRED & !peer_flags;
@@ -559,7 +679,7 @@ mod tests {
         let server = identity("room1@test", server_cookie);
         let accepting = thread::spawn(move || {
             let (mut stream, _) = listener.accept().unwrap();
-            accept(&mut stream, &server)
+            accept(&mut stream, &server, |_| Status::Ok)
         });
         let mut stream = TcpStream::connect(address).unwrap();
         let connected = connect(
@@ -610,7 +730,7 @@ mod tests {
             let mut stream = io::Cursor::new(bytes.to_vec());
             let mut both = ReadWrite(&mut stream, Vec::new());
             assert!(
-                accept(&mut both, &identity("a@b", "c")).is_err(),
+                accept(&mut both, &identity("a@b", "c"), |_| Status::Ok).is_err(),
                 "{bytes:?}"
             );
         }
@@ -632,10 +752,105 @@ mod tests {
         }
     }
 
+    /// Runs `accept`, with `status` deciding, against `connect` as `name`.
+    fn shake_as(
+        name: &str,
+        status: Status,
+    ) -> (Result<Peer, HandshakeError>, Result<Peer, HandshakeError>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let server = identity("room1@test", "secret");
+        let accepting = thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            accept(&mut stream, &server, |_| status)
+        });
+        let mut stream = TcpStream::connect(address).unwrap();
+        let us = Identity {
+            name: NodeName {
+                name: name.into(),
+                host: "test".into(),
+            },
+            creation: 1,
+            cookie: Cookie::new("secret"),
+            published: false,
+        };
+        let connected = connect(&mut stream, &us, "room1@test");
+        drop(stream);
+        (accepting.join().unwrap(), connected)
+    }
+
+    #[test]
+    fn a_name_connected_already_is_answered_nok() {
+        let (accepted, connected) = shake_as("room2", Status::Nok);
+        assert!(
+            matches!(&accepted, Err(HandshakeError::AlreadyConnected { peer }) if peer == "room2@test"),
+            "{accepted:?}"
+        );
+        match connected {
+            Err(HandshakeError::Refused { status, .. }) => assert_eq!(status, "nok"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_name_that_is_no_node_name_is_refused_before_anything_else() {
+        let (accepted, connected) = shake_as("x\nchatroom: stopped\x1b[2J", Status::Ok);
+        let error = accepted.unwrap_err().to_string();
+        assert!(error.contains("not a node name"), "{error}");
+        assert!(
+            !error.contains('\n') && !error.contains('\x1b'),
+            "{error:?}"
+        );
+        match connected {
+            Err(HandshakeError::Refused { status, .. }) => assert_eq!(status, "not_allowed"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_deadline_is_for_the_whole_handshake_not_each_read() {
+        // A peer that sends a byte every 50 ms never leaves a read waiting
+        // long; only a deadline for the whole handshake cuts it off.
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let trickler = thread::spawn(move || {
+            let mut stream = TcpStream::connect(address).unwrap();
+            // A name message of 65,535 bytes, one byte at a time.
+            let _ = stream.write_all(&[0xFF, 0xFF]);
+            while stream.write_all(b"N").is_ok() {
+                thread::sleep(std::time::Duration::from_millis(50));
+            }
+        });
+        let (stream, _) = listener.accept().unwrap();
+        let started = Instant::now();
+        let limit = std::time::Duration::from_millis(400);
+        let mut timed = WithDeadline {
+            stream: &stream,
+            deadline: started + limit,
+        };
+        let result = accept(&mut timed, &identity("room1@test", "c"), |_| Status::Ok);
+        let took = started.elapsed();
+        assert!(matches!(result, Err(HandshakeError::Io(_))), "{result:?}");
+        assert!(
+            took >= limit && took < limit * 3,
+            "cut off after {took:?}, the deadline was {limit:?}"
+        );
+        drop(stream);
+        trickler.join().unwrap();
+    }
+
     #[test]
     fn node_names_are_checked() {
         assert_eq!(NodeName::parse("room1@vm").unwrap().to_string(), "room1@vm");
-        for bad in ["room1", "@vm", "room1@", "ro om@vm", "a@b@c"] {
+        for bad in [
+            "room1",
+            "@vm",
+            "room1@",
+            "ro om@vm",
+            "a@b@c",
+            "a@b\nc",
+            "a@b\x1b[2J",
+        ] {
             assert!(NodeName::parse(bad).is_err(), "{bad}");
         }
     }

@@ -7,6 +7,8 @@
 //! * [`epmd`]: finding a node's port by its name.
 //! * [`handshake`]: proving a shared cookie.
 //! * [`connection`]: frames, control messages and ticks.
+//! * [`log`]: what a peer sent, fit for a log line, and at most so many
+//!   lines a second.
 //! * [`client`]: the post's `Client` in Rust, joining a room on an Erlang node.
 //! * [`node`]: a node: listening, connecting, a reader and a writer thread
 //!   per connected node, and the [`Mailroom`](node::Mailroom) that hands
@@ -25,6 +27,7 @@ pub mod client;
 pub mod connection;
 pub mod epmd;
 pub mod handshake;
+pub mod log;
 pub mod node;
 pub mod term;
 

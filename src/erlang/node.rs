@@ -12,6 +12,15 @@
 //! and a sender that cannot get a message into it before its deadline
 //! disconnects the node instead of waiting for ever.
 //!
+//! A connection that has not proved the cookie yet gets little: a thread
+//! from the node's [`ThreadBudget`] (or it is closed at once), one of at
+//! most [`DistConfig::max_handshakes`] places, and one deadline for the
+//! whole handshake. The thread that shook hands goes on as the reader; the
+//! writer takes a permit of its own. A name that is connected already is
+//! refused, and a connection stays in the table until the program has been
+//! told it ended: so no later connection under its name can meet its
+//! leftovers.
+//!
 //! Mirrors: `iex --sname room1` (`ErlangNode::start`), the connection that
 //! room2's first `send` to room1 opens (`ErlangNode::connect`), and
 //! `Node.list/0`.
@@ -19,7 +28,7 @@
 use std::collections::HashMap;
 use std::io::{self, BufWriter, Write};
 use std::net::{IpAddr, Ipv4Addr, Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -28,9 +37,20 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, SendTimeoutError, Sender};
 
 use super::connection::{self, Control, Frame};
 use super::epmd;
-use super::handshake::{self, Cookie, HandshakeError, Identity, NodeName};
-use super::term::{Pid, Reference, Term};
+use super::handshake::{self, Cookie, HandshakeError, Identity, NodeName, Status, WithDeadline};
+use super::log::{shown, Complaints};
+use super::term::{EncodeError, Pid, Reference, Term};
+use crate::budget::{self, Permit, ThreadBudget};
 use crate::node::reachable;
+
+/// The most handshakes in progress at once, by default. Each holds a
+/// thread for a peer that has proved nothing yet; sixteen let a cluster's
+/// nodes connect at once and leave a flood of strangers sixteen threads.
+pub const MAX_HANDSHAKES: usize = 16;
+
+/// Threads for the node where the program gives it no budget of its own:
+/// what the system allows, or this many where it does not say.
+const FALLBACK_THREADS: usize = 10_000;
 
 /// Limits and timings of a node's connections.
 #[derive(Debug, Clone)]
@@ -47,10 +67,21 @@ pub struct DistConfig {
     /// How long one write to a peer may block before the peer is taken
     /// for stuck and disconnected.
     pub write_timeout: Duration,
-    /// The most nodes connected at once; more are refused in the handshake.
+    /// The most nodes connected at once, counting those still shaking
+    /// hands; a connection past it is closed before anything is read.
     pub max_peers: usize,
-    /// How long a handshake may take.
+    /// How long a whole handshake may take, from the connection to the
+    /// last message: one deadline, however the peer spreads its bytes.
     pub handshake_timeout: Duration,
+    /// The most handshakes in progress at once (and never more than
+    /// `max_peers`, nor a quarter of `threads`). Each holds a thread before
+    /// any cookie is proved: this is what strangers can hold. A connection
+    /// past it is closed at once.
+    pub max_handshakes: usize,
+    /// The budget every thread of the node takes a permit from: one per
+    /// handshake, which goes on as the connection's reader, and one for its
+    /// writer. The server passes its own, so `--max-threads` counts these.
+    pub threads: ThreadBudget,
 }
 
 impl Default for DistConfig {
@@ -63,6 +94,8 @@ impl Default for DistConfig {
             write_timeout: Duration::from_secs(10),
             max_peers: 100,
             handshake_timeout: Duration::from_secs(5),
+            max_handshakes: MAX_HANDSHAKES,
+            threads: ThreadBudget::from_system(FALLBACK_THREADS),
         }
     }
 }
@@ -127,6 +160,9 @@ pub enum SendError {
     /// The node's outbox stayed full until the deadline: the node was
     /// disconnected, like a TCP client too slow to read.
     TooSlow(String),
+    /// The message cannot be written in the external term format (a
+    /// length over what its field can say); nothing was sent.
+    Unencodable(EncodeError),
 }
 
 impl std::fmt::Display for SendError {
@@ -134,6 +170,7 @@ impl std::fmt::Display for SendError {
         match self {
             SendError::NotConnected(node) => write!(f, "not connected to {node}"),
             SendError::TooSlow(node) => write!(f, "{node} was too slow to take its messages"),
+            SendError::Unencodable(why) => write!(f, "the message cannot be sent: {why}"),
         }
     }
 }
@@ -156,6 +193,10 @@ struct Inner {
     /// Where we listen, if we do (a hidden client node does not).
     listening: Mutex<Option<Listening>>,
     stopping: AtomicBool,
+    /// Handshakes in progress on our listener.
+    handshakes: AtomicUsize,
+    /// How many lines of each kind of complaint the log took this second.
+    complaints: Complaints,
 }
 
 struct Listening {
@@ -258,6 +299,8 @@ impl ErlangNode {
                 next_ref: AtomicU64::new(1),
                 listening: Mutex::new(None),
                 stopping: AtomicBool::new(false),
+                handshakes: AtomicUsize::new(0),
+                complaints: Complaints::default(),
             }),
         }
     }
@@ -355,18 +398,27 @@ impl ErlangNode {
         )
     }
 
-    fn enqueue(&self, node: &str, frame: Vec<u8>, deadline: Instant) -> Result<(), SendError> {
+    fn enqueue(
+        &self,
+        node: &str,
+        frame: Result<Vec<u8>, EncodeError>,
+        deadline: Instant,
+    ) -> Result<(), SendError> {
+        let frame = frame.map_err(SendError::Unencodable)?;
         let Some(peer) = self.inner.peers().get(node).cloned() else {
             return Err(SendError::NotConnected(node.into()));
         };
         match peer.outbox.send_deadline(Outgoing::Frame(frame), deadline) {
             Ok(()) => Ok(()),
             Err(SendTimeoutError::Timeout(_)) => {
-                self.log(format!(
-                    "{node} took no messages for a while (its outbox of {} is full); \
-                     disconnecting it, as a TCP client that slow would be",
-                    self.inner.config.outbox_capacity
-                ));
+                self.complain(
+                    "too slow",
+                    format!(
+                        "{node} took no messages for a while (its outbox of {} is full); \
+                         disconnecting it, as a TCP client that slow would be",
+                        self.inner.config.outbox_capacity
+                    ),
+                );
                 let _ = peer.stream.shutdown(Shutdown::Both);
                 Err(SendError::TooSlow(node.into()))
             }
@@ -383,6 +435,11 @@ impl ErlangNode {
         if self.inner.peers().contains_key(&peer_name) {
             return Ok(());
         }
+        let config = &self.inner.config;
+        // Its reader and its writer.
+        let mut threads = config.threads.reserve(2).ok_or_else(|| {
+            io::Error::other(budget::spent(&format!("a connection to {peer_name}")))
+        })?;
         let port = epmd::port_please(&peer.host, &peer.name)?.ok_or_else(|| {
             io::Error::new(
                 io::ErrorKind::NotFound,
@@ -396,17 +453,41 @@ impl ErlangNode {
             .to_socket_addrs()?
             .next()
             .ok_or_else(|| io::Error::other(format!("{} resolves to no address", peer.host)))?;
-        let mut stream = TcpStream::connect_timeout(&address, self.inner.config.handshake_timeout)?;
+        let deadline = Instant::now() + config.handshake_timeout;
+        let stream = TcpStream::connect_timeout(&address, config.handshake_timeout)?;
         stream.set_nodelay(true)?;
-        stream.set_read_timeout(Some(self.inner.config.handshake_timeout))?;
+        let mut timed = WithDeadline {
+            stream: &stream,
+            deadline,
+        };
         let connected =
-            handshake::connect(&mut stream, &self.inner.identity, &peer_name).map_err(|error| {
+            handshake::connect(&mut timed, &self.inner.identity, &peer_name).map_err(|error| {
                 match error {
                     HandshakeError::Io(error) => error,
                     other => io::Error::new(io::ErrorKind::PermissionDenied, other.to_string()),
                 }
             })?;
-        self.run_peer(stream, connected.name)
+        let writer = threads.split_one();
+        match self.run_peer(stream, &connected.name, writer) {
+            Ok(link) => {
+                let stream = Arc::clone(&link.stream);
+                let node = self.clone();
+                let started = threads.spawn(
+                    thread::Builder::new().name(format!("erlang reader {peer_name}")),
+                    move || node.read_loop(&link),
+                );
+                if let Err(error) = started {
+                    // Nothing was read from it, so nobody is told of it.
+                    let _ = stream.shutdown(Shutdown::Both);
+                    self.inner.peers().remove(&connected.name);
+                    return Err(error);
+                }
+                Ok(())
+            }
+            // Someone else connected us meanwhile: that connection will do.
+            Err(Refusal::AlreadyConnected) => Ok(()),
+            Err(refusal) => Err(io::Error::other(refusal.to_string())),
+        }
     }
     // ANCHOR_END: connect
 
@@ -436,6 +517,10 @@ impl ErlangNode {
         }
     }
 
+    // ANCHOR: accept_loop
+    /// Takes connections to our listener: each gets a place among the
+    /// handshakes and a thread, or is closed at once, before anything is
+    /// read from it.
     fn accept_loop(&self, listener: TcpListener) {
         for stream in listener.incoming() {
             if self.inner.stopping.load(Ordering::SeqCst) {
@@ -445,89 +530,187 @@ impl ErlangNode {
                 thread::sleep(Duration::from_millis(10)); // out of descriptors: back off
                 continue;
             };
+            let (place, permit) = match self.handshake_place() {
+                Ok(granted) => granted,
+                Err(why) => {
+                    self.complain(
+                        "refused",
+                        format!("closed a node connection from {}: {why}", peer_of(&stream)),
+                    );
+                    continue; // dropping the stream closes it
+                }
+            };
             let node = self.clone();
-            let started = thread::Builder::new()
-                .name("erlang handshake".into())
-                .spawn(move || node.admit(stream));
+            let started = permit.spawn(
+                thread::Builder::new().name("erlang handshake".into()),
+                move || node.admit(stream, place),
+            );
             if let Err(error) = started {
-                self.log(format!(
-                    "cannot start a thread for a node connection: {error}"
-                ));
+                self.complain(
+                    "refused",
+                    format!("cannot start a thread for a node connection: {error}"),
+                );
             }
         }
     }
+    // ANCHOR_END: accept_loop
+
+    /// The most handshakes at once: `max_handshakes`, but never more than
+    /// `max_peers` nor a quarter of the thread budget (at least one).
+    fn most_handshakes(&self) -> usize {
+        let config = &self.inner.config;
+        config
+            .max_handshakes
+            .min(config.max_peers)
+            .min(config.threads.limit() / 4)
+            .max(1)
+    }
+
+    /// Leave to shake hands with one more connection: a place among the
+    /// handshakes in progress, and a thread; or why not. Only the accept
+    /// loop takes places, so counting then adding cannot overshoot.
+    fn handshake_place(&self) -> Result<(HandshakePlace, Permit), String> {
+        let config = &self.inner.config;
+        let most = self.most_handshakes();
+        let shaking = self.inner.handshakes.load(Ordering::SeqCst);
+        if shaking >= most {
+            return Err(format!(
+                "{most} handshakes are in progress already, the most at once"
+            ));
+        }
+        let connected = self.inner.peers().len();
+        if connected + shaking >= config.max_peers {
+            return Err(format!(
+                "{connected} nodes connected and {shaking} shaking hands; this node takes {}",
+                config.max_peers
+            ));
+        }
+        let permit = config
+            .threads
+            .reserve(1)
+            .ok_or_else(|| budget::spent("a node connection"))?;
+        self.inner.handshakes.fetch_add(1, Ordering::SeqCst);
+        Ok((HandshakePlace(Arc::clone(&self.inner)), permit))
+    }
 
     // ANCHOR: admit
-    /// A connection to our listener: shake hands, then serve it.
-    fn admit(&self, mut stream: TcpStream) {
-        let from = stream
-            .peer_addr()
-            .map_or_else(|_| "an unknown address".to_string(), |a| a.to_string());
+    /// A connection to our listener, on its own thread: shake hands within
+    /// the deadline, then this thread goes on as the connection's reader.
+    fn admit(&self, stream: TcpStream, place: HandshakePlace) {
+        let from = peer_of(&stream);
         let _ = stream.set_nodelay(true);
-        let _ = stream.set_read_timeout(Some(self.inner.config.handshake_timeout));
-        if self.inner.peers().len() >= self.inner.config.max_peers {
-            self.log(format!(
-                "refused a node connection from {from}: already {} nodes connected",
-                self.inner.config.max_peers
-            ));
-            return;
-        }
-        match handshake::accept(&mut stream, &self.inner.identity) {
-            Ok(peer) => {
-                if let Err(error) = self.run_peer(stream, peer.name.clone()) {
-                    self.log(format!("cannot serve node {}: {error}", peer.name));
-                }
+        let deadline = Instant::now() + self.inner.config.handshake_timeout;
+        let mut timed = WithDeadline {
+            stream: &stream,
+            deadline,
+        };
+        let peer = match handshake::accept(&mut timed, &self.inner.identity, |name| {
+            if self.inner.peers().contains_key(name) {
+                Status::Nok
+            } else {
+                Status::Ok
             }
+        }) {
+            Ok(peer) => peer,
             // The line Erlang logs for the same thing reads "Connection
             // attempt from node room4@vm rejected. Invalid challenge reply."
-            Err(error) => self.log(format!("node connection from {from}: {error}")),
+            Err(error) => {
+                return self.complain(
+                    "handshake",
+                    format!("node connection from {from}: {}", shown(&error.to_string())),
+                )
+            }
+        };
+        let Some(writer) = self.inner.config.threads.reserve(1) else {
+            return self.complain(
+                "refused",
+                format!(
+                    "closed the connection of node {}: {}",
+                    peer.name,
+                    budget::spent("its writer")
+                ),
+            );
+        };
+        match self.run_peer(stream, &peer.name, writer) {
+            Ok(link) => {
+                drop(place); // connected now, counted in the table
+                self.read_loop(&link);
+            }
+            Err(refusal) => self.complain(
+                "refused",
+                format!("closed the connection of node {}: {refusal}", peer.name),
+            ),
         }
     }
     // ANCHOR_END: admit
 
-    /// Registers a connected peer and starts its writer thread; the calling
-    /// thread returns at once, after starting the reader thread.
-    fn run_peer(&self, stream: TcpStream, peer_name: String) -> io::Result<()> {
+    /// Starts a connected peer's writer thread on `writer`, then enters the
+    /// peer in the table; what the caller gets back is for its reader.
+    /// Refused if the name is connected already (no connection replaces
+    /// another) or the table is full; the writer then ends, closing.
+    fn run_peer(
+        &self,
+        stream: TcpStream,
+        peer_name: &str,
+        writer: Permit,
+    ) -> Result<ReaderLink, Refusal> {
         static SERIAL: AtomicU64 = AtomicU64::new(1);
         let config = &self.inner.config;
-        stream.set_read_timeout(Some(config.net_ticktime))?;
-        stream.set_write_timeout(Some(config.write_timeout))?;
+        stream
+            .set_read_timeout(Some(config.net_ticktime))
+            .and_then(|()| stream.set_write_timeout(Some(config.write_timeout)))
+            .map_err(Refusal::Io)?;
         let stream = Arc::new(stream);
         let (outbox, queued) = crossbeam_channel::bounded(config.outbox_capacity);
         let (writing, writer_done) = crossbeam_channel::bounded::<()>(0);
+        let writer_stream = Arc::clone(&stream);
+        let tick = config.tick_interval;
+        writer
+            .spawn(
+                thread::Builder::new().name(format!("erlang writer {peer_name}")),
+                move || {
+                    write_loop(&writer_stream, &queued, tick);
+                    drop(writing);
+                },
+            )
+            .map_err(Refusal::Io)?;
         let link = PeerLink {
             serial: SERIAL.fetch_add(1, Ordering::Relaxed),
             outbox,
             stream: Arc::clone(&stream),
             writer_done,
         };
-        // A node that reconnects under the same name replaces its old
-        // connection (which must be dead: the node restarted).
-        if let Some(old) = self.inner.peers().insert(peer_name.clone(), link.clone()) {
-            let _ = old.stream.shutdown(Shutdown::Both);
+        // On a refusal, `link` is dropped here: its outbox closes, and the
+        // writer ends and shuts the socket.
+        let mut peers = self.inner.peers();
+        if peers.contains_key(peer_name) {
+            return Err(Refusal::AlreadyConnected);
         }
-
-        let writer_stream = Arc::clone(&stream);
-        let tick = config.tick_interval;
-        thread::Builder::new()
-            .name(format!("erlang writer {peer_name}"))
-            .spawn(move || {
-                write_loop(&writer_stream, &queued, tick);
-                drop(writing);
-            })?;
-        let node = self.clone();
-        thread::Builder::new()
-            .name(format!("erlang reader {peer_name}"))
-            .spawn(move || node.read_loop(&stream, &peer_name, &link))?;
-        Ok(())
+        if peers.len() >= config.max_peers {
+            return Err(Refusal::Full(config.max_peers));
+        }
+        peers.insert(peer_name.to_string(), link.clone());
+        Ok(ReaderLink {
+            stream,
+            peer_name: peer_name.to_string(),
+            link,
+        })
     }
 
     // ANCHOR: read_loop
     /// One peer's reader: frames in, deliveries out, until the connection
-    /// ends; then the peer is forgotten and the mailroom told.
-    fn read_loop(&self, stream: &TcpStream, peer_name: &str, link: &PeerLink) {
+    /// ends; then the mailroom is told, and only then is the peer taken out
+    /// of the table. Until then a new connection under its name is answered
+    /// `nok`: so no member that joins over a later connection can be hung
+    /// up by this one's `NodeDown`.
+    fn read_loop(&self, reader_link: &ReaderLink) {
+        let ReaderLink {
+            stream,
+            peer_name,
+            link,
+        } = reader_link;
         let max = self.inner.config.max_message_bytes;
-        let mut reader = io::BufReader::new(stream);
+        let mut reader = io::BufReader::new(&**stream);
         let why = loop {
             let frame = match connection::read_frame(&mut reader, max) {
                 Ok(frame) => frame,
@@ -539,12 +722,19 @@ impl ErlangNode {
                 }
                 Frame::Control(control) => self.handle(control, peer_name, link),
                 Frame::Skipped { from, why } => {
-                    self.log(format!("from {peer_name}: skipped a message: {why}"));
+                    self.complain(
+                        "skipped",
+                        format!("from {peer_name}: skipped a message: {}", shown(&why)),
+                    );
                     self.deliver(Delivery::Skipped { from, why });
                 }
             }
         };
         let _ = stream.shutdown(Shutdown::Both);
+        self.deliver(Delivery::NodeDown {
+            node: peer_name.to_string(),
+            why: why.clone(),
+        });
         {
             let mut peers = self.inner.peers();
             if peers
@@ -555,12 +745,11 @@ impl ErlangNode {
             }
         }
         if !self.inner.stopping.load(Ordering::SeqCst) {
-            self.log(format!("node {peer_name} disconnected: {why}"));
+            self.complain(
+                "disconnected",
+                format!("node {peer_name} disconnected: {why}"),
+            );
         }
-        self.deliver(Delivery::NodeDown {
-            node: peer_name.to_string(),
-            why,
-        });
     }
     // ANCHOR_END: read_loop
 
@@ -570,9 +759,13 @@ impl ErlangNode {
             Control::Send { to, message } => self.deliver(Delivery::ToPid { node, to, message }),
             // Erlang does not check this; we do, so that a process's
             // identity (its pid) can only be claimed by its own node.
-            Control::RegSend { from, .. } if from.node != peer_name => self.log(format!(
-                "from {peer_name}: skipped a message claiming to be from {from}, of another node"
-            )),
+            Control::RegSend { from, .. } if from.node != peer_name => self.complain(
+                "claims",
+                format!(
+                    "from {peer_name}: skipped a message claiming to be from {}, of another node",
+                    shown(&from.to_string())
+                ),
+            ),
             Control::RegSend { from, to, message } => self.deliver(Delivery::ToName {
                 node,
                 from,
@@ -600,23 +793,39 @@ impl ErlangNode {
                 // tells its own processes `:noconnection`. A target that is
                 // not alive is answered at once, as Erlang would.
                 if !self.inner.mailroom.is_alive(&target) {
-                    let frame =
-                        connection::monitor_exit(&target, &from, &reference, &Term::atom("noproc"));
-                    let _ = link.outbox.try_send(Outgoing::Frame(frame));
+                    self.answer(
+                        link,
+                        connection::monitor_exit(&target, &from, &reference, &Term::atom("noproc")),
+                    );
                 }
             }
             Control::Demonitor { .. } => {}
             Control::UnlinkId { id, from, to } => {
-                let frame = connection::unlink_id_ack(&id, &to, &from);
+                self.answer(link, connection::unlink_id_ack(&id, &to, &from));
+            }
+            Control::Exit { from, to, reason } => self.complain(
+                "ignored",
+                format!(
+                    "ignored an exit signal ({}) from {} to {to}: \
+                     this node's processes are threads, and only the program ends them",
+                    shown(&reason.to_string()),
+                    shown(&from.to_string())
+                ),
+            ),
+            Control::Ignored { operation } => self.complain(
+                "ignored",
+                format!("ignored distribution operation {operation} (not used here)"),
+            ),
+        }
+    }
+
+    /// Queues an answer the peer asked for, if there is room for it.
+    fn answer(&self, link: &PeerLink, frame: Result<Vec<u8>, EncodeError>) {
+        match frame {
+            Ok(frame) => {
                 let _ = link.outbox.try_send(Outgoing::Frame(frame));
             }
-            Control::Exit { from, to, reason } => self.log(format!(
-                "ignored an exit signal ({reason}) from {from} to {to}: \
-                 this node's processes are threads, and only the program ends them"
-            )),
-            Control::Ignored { operation } => self.log(format!(
-                "ignored distribution operation {operation} (not used here)"
-            )),
+            Err(why) => self.complain("unencodable", format!("could not answer a peer: {why}")),
         }
     }
 
@@ -624,9 +833,71 @@ impl ErlangNode {
         self.inner.mailroom.deliver(self, delivery);
     }
 
-    fn log(&self, line: String) {
-        self.inner.mailroom.log(line);
+    // ANCHOR: complain
+    /// A line for the log, of a `kind` (say, "handshake"): at most
+    /// [`LINES_PER_SECOND`](super::log::LINES_PER_SECOND) of each kind a
+    /// second; the rest are counted, and the count logged once. Anything a
+    /// peer chose is in the line through [`shown`] already.
+    fn complain(&self, kind: &'static str, line: String) {
+        let verdict = self.inner.complaints.admit(kind, Instant::now());
+        if let Some(summary) = verdict.summary {
+            self.inner.mailroom.log(summary);
+        }
+        if verdict.print {
+            self.inner.mailroom.log(line);
+        }
     }
+    // ANCHOR_END: complain
+}
+
+/// A place among the handshakes in progress, given back when dropped.
+struct HandshakePlace(Arc<Inner>);
+
+impl Drop for HandshakePlace {
+    fn drop(&mut self) {
+        self.0.handshakes.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// What a connected peer's reader needs.
+struct ReaderLink {
+    stream: Arc<TcpStream>,
+    peer_name: String,
+    link: PeerLink,
+}
+
+/// Why a connected peer was not entered in the table.
+#[derive(Debug)]
+enum Refusal {
+    /// Another connection has its name: the first one stays.
+    AlreadyConnected,
+    /// `max_peers` nodes are connected.
+    Full(usize),
+    Io(io::Error),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::AlreadyConnected => {
+                write!(
+                    f,
+                    "a node of that name is connected already, over another connection"
+                )
+            }
+            Refusal::Full(most) => {
+                write!(f, "{most} nodes are connected, the most this node takes")
+            }
+            Refusal::Io(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+/// Who is at the other end of `stream`, for a log line.
+fn peer_of(stream: &TcpStream) -> String {
+    stream
+        .peer_addr()
+        .map_or_else(|_| "an unknown address".to_string(), |a| a.to_string())
 }
 
 // ANCHOR: write_loop

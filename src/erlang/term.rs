@@ -10,8 +10,11 @@
 //! Reading is written for a hostile peer: a length says how much follows,
 //! and a peer can lie. So no length is trusted before it is checked against
 //! the bytes actually there (a "list of four billion elements" in ten bytes
-//! is refused before anything is allocated), nesting is bounded (a term
-//! nested a million deep would overflow our stack), and kinds of terms a
+//! is refused before anything is allocated), what all the open lists,
+//! tuples and maps claim *together* must fit in the bytes left (so a
+//! hundred nested lists each claiming the whole frame reserve nothing),
+//! nesting is bounded (a term nested a million deep would overflow our
+//! stack), and kinds of terms a
 //! chat room never needs (compressed terms, atom-cache references) are
 //! refused with an error instead of a panic.
 //!
@@ -181,6 +184,9 @@ pub enum DecodeError {
     BadAtom,
     /// Bytes left over after the term(s) the frame should hold.
     TrailingBytes(usize),
+    /// Lists, tuples or maps that claim, together, more elements than
+    /// there are bytes left: a lie, refused before anything is sized by it.
+    Overclaimed,
 }
 
 impl fmt::Display for DecodeError {
@@ -196,6 +202,10 @@ impl fmt::Display for DecodeError {
             DecodeError::TooDeep => write!(f, "the term nests deeper than {MAX_DEPTH} levels"),
             DecodeError::BadAtom => write!(f, "an atom is not valid text"),
             DecodeError::TrailingBytes(n) => write!(f, "{n} bytes follow the term"),
+            DecodeError::Overclaimed => write!(
+                f,
+                "the term's lengths claim more elements than the bytes left can hold"
+            ),
         }
     }
 }
@@ -243,7 +253,7 @@ mod tag {
 /// returns it with the bytes after it. A distribution message is two terms
 /// back to back, so the caller reads twice.
 pub fn decode(bytes: &[u8]) -> Result<(Term, &[u8]), DecodeError> {
-    let mut reader = Reader { bytes };
+    let mut reader = Reader { bytes, claimed: 0 };
     match reader.u8()? {
         VERSION => {}
         other => return Err(DecodeError::BadVersion(other)),
@@ -264,6 +274,10 @@ pub fn decode_exact(bytes: &[u8]) -> Result<Term, DecodeError> {
 /// A cursor over bytes we have not read yet.
 struct Reader<'a> {
     bytes: &'a [u8],
+    /// Bytes that the lists, tuples and maps being read still need: each
+    /// element they claimed and we have not read yet takes at least one
+    /// byte (a map's pair two). Every new claim must fit beside these.
+    claimed: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -296,14 +310,42 @@ impl<'a> Reader<'a> {
         Ok(self.u32()? as usize)
     }
 
-    /// A count of items that each take at least one byte: more items than
-    /// bytes left is a lie, refused before any `Vec` is sized by it.
-    fn count(&mut self, count: usize) -> Result<usize, DecodeError> {
-        if count > self.bytes.len() {
-            return Err(DecodeError::Truncated);
-        }
-        Ok(count)
+    // ANCHOR: claim
+    /// Claims `bytes` of what is left for items not read yet. The claim
+    /// must fit *beside every claim still open* (the outer lists' unread
+    /// elements need bytes too): so the lengths of all open levels
+    /// together never promise more than the frame has, however deep.
+    fn claim(&mut self, bytes: usize) -> Result<(), DecodeError> {
+        self.claimed = bytes
+            .checked_add(self.claimed)
+            .filter(|&claimed| claimed <= self.bytes.len())
+            .ok_or(DecodeError::Overclaimed)?;
+        Ok(())
     }
+
+    /// Reads `count` items of at least `bytes_each` bytes each, the claim
+    /// checked before any `Vec` is sized by it.
+    fn items<T>(
+        &mut self,
+        count: usize,
+        bytes_each: usize,
+        mut read: impl FnMut(&mut Self) -> Result<T, DecodeError>,
+    ) -> Result<Vec<T>, DecodeError> {
+        self.claim(
+            count
+                .checked_mul(bytes_each)
+                .ok_or(DecodeError::Overclaimed)?,
+        )?;
+        let mut items = Vec::with_capacity(count);
+        for _ in 0..count {
+            // This item's share is now being read, no longer claimed: what
+            // it claims inside itself comes out of its own bytes.
+            self.claimed -= bytes_each;
+            items.push(read(self)?);
+        }
+        Ok(items)
+    }
+    // ANCHOR_END: claim
 
     fn term(&mut self, depth: usize) -> Result<Term, DecodeError> {
         if depth > MAX_DEPTH {
@@ -356,7 +398,10 @@ impl<'a> Reader<'a> {
             }
             tag::LIST => {
                 let n = self.len32()?;
+                // Its tail takes a byte too (`[]` is one), after the elements.
+                self.claim(1)?;
                 let items = self.terms(n, inner)?;
+                self.claimed -= 1;
                 match self.term(inner)? {
                     Term::List(tail) if tail.is_empty() => Term::List(items),
                     tail => Term::ImproperList(items, Box::new(tail)),
@@ -383,14 +428,9 @@ impl<'a> Reader<'a> {
             tag::MAP => {
                 let n = self.len32()?;
                 // Each pair takes at least two bytes.
-                let n = self.count(n.saturating_mul(2))? / 2;
-                let mut pairs = Vec::with_capacity(n);
-                for _ in 0..n {
-                    let key = self.term(inner)?;
-                    let value = self.term(inner)?;
-                    pairs.push((key, value));
-                }
-                Term::Map(pairs)
+                Term::Map(self.items(n, 2, |reader| {
+                    Ok((reader.term(inner)?, reader.term(inner)?))
+                })?)
             }
             tag::PID | tag::NEW_PID => {
                 let node = self.node_atom(inner)?;
@@ -428,8 +468,7 @@ impl<'a> Reader<'a> {
                 let n = self.u16()?;
                 let node = self.node_atom(inner)?;
                 let creation = self.creation(tag == tag::NEWER_REFERENCE)?;
-                let n = self.count(n.saturating_mul(4))? / 4;
-                let ids = (0..n).map(|_| self.u32()).collect::<Result<_, _>>()?;
+                let ids = self.items(n, 4, Reader::u32)?;
                 Term::Reference(Reference {
                     node,
                     creation,
@@ -483,12 +522,7 @@ impl<'a> Reader<'a> {
     }
 
     fn terms(&mut self, n: usize, depth: usize) -> Result<Vec<Term>, DecodeError> {
-        let n = self.count(n)?;
-        let mut items = Vec::with_capacity(n);
-        for _ in 0..n {
-            items.push(self.term(depth)?);
-        }
-        Ok(items)
+        self.items(n, 1, |reader| reader.term(depth))
     }
 
     fn big(&mut self, n: usize) -> Result<Term, DecodeError> {
@@ -543,16 +577,59 @@ impl<'a> Reader<'a> {
 }
 
 // ANCHOR: encode
-/// Appends `term`, version byte first, to `out`: `term_to_binary`.
-pub fn encode(term: &Term, out: &mut Vec<u8>) {
+/// Appends `term`, version byte first, to `out`: `term_to_binary`. A
+/// length the format cannot hold (a binary over 4 GiB, an atom over 64 KiB)
+/// is an error, never cut short: a length that wrapped would tell the peer
+/// to read something else than what follows. On an error, `out` holds part
+/// of a term: throw it away.
+pub fn encode(term: &Term, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     out.push(VERSION);
-    encode_term(term, out);
+    encode_term(term, out)
 }
 // ANCHOR_END: encode
 
-fn encode_term(term: &Term, out: &mut Vec<u8>) {
+/// Why a term cannot be written in the external term format.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EncodeError {
+    /// A length over what its field holds.
+    TooLong {
+        what: &'static str,
+        length: usize,
+        max: u64,
+    },
+    /// A bitstring whose last byte claims a bit count outside 1..=8.
+    BadBitCount(u8),
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncodeError::TooLong { what, length, max } => write!(
+                f,
+                "{what} of {length} is more than the external term format can say (at most {max})"
+            ),
+            EncodeError::BadBitCount(bits) => {
+                write!(f, "a bitstring's last byte holds 1 to 8 bits, not {bits}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
+/// `length` as the field type `N` (`u8`, `u16` or `u32`), or an error
+/// saying it does not fit: the checked form of `length as N`.
+fn length_field<N: TryFrom<usize>>(what: &'static str, length: usize) -> Result<N, EncodeError> {
+    N::try_from(length).map_err(|_| EncodeError::TooLong {
+        what,
+        length,
+        max: (1u64 << (8 * std::mem::size_of::<N>())) - 1,
+    })
+}
+
+fn encode_term(term: &Term, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     match term {
-        Term::Atom(name) => encode_atom(name, out),
+        Term::Atom(name) => encode_atom(name, out)?,
         Term::Integer(n) => match (u8::try_from(*n), i32::try_from(*n)) {
             (Ok(small), _) => out.extend([tag::SMALL_INTEGER, small]),
             (_, Ok(int)) => {
@@ -562,7 +639,8 @@ fn encode_term(term: &Term, out: &mut Vec<u8>) {
             _ => {
                 let magnitude = n.unsigned_abs().to_le_bytes();
                 let used = magnitude.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-                out.extend([tag::SMALL_BIG, used as u8, u8::from(*n < 0)]);
+                let used_field: u8 = length_field("an integer's bytes", used)?;
+                out.extend([tag::SMALL_BIG, used_field, u8::from(*n < 0)]);
                 out.extend(&magnitude[..used]);
             }
         },
@@ -570,8 +648,9 @@ fn encode_term(term: &Term, out: &mut Vec<u8>) {
             negative,
             magnitude,
         } => {
+            let length: u32 = length_field("a big integer's bytes", magnitude.len())?;
             out.push(tag::LARGE_BIG);
-            out.extend((magnitude.len() as u32).to_be_bytes());
+            out.extend(length.to_be_bytes());
             out.push(u8::from(*negative));
             out.extend(magnitude);
         }
@@ -580,60 +659,71 @@ fn encode_term(term: &Term, out: &mut Vec<u8>) {
             out.extend(x.to_be_bytes());
         }
         Term::Binary(bytes) => {
+            let length: u32 = length_field("a binary's bytes", bytes.len())?;
             out.push(tag::BINARY);
-            out.extend((bytes.len() as u32).to_be_bytes());
+            out.extend(length.to_be_bytes());
             out.extend(bytes);
         }
         Term::BitBinary { bytes, bits } => {
+            if !(1..=8).contains(bits) {
+                return Err(EncodeError::BadBitCount(*bits));
+            }
+            let length: u32 = length_field("a bitstring's bytes", bytes.len())?;
             out.push(tag::BIT_BINARY);
-            out.extend((bytes.len() as u32).to_be_bytes());
+            out.extend(length.to_be_bytes());
             out.push(*bits);
             out.extend(bytes);
         }
         Term::ByteList(bytes) if bytes.is_empty() => out.push(tag::NIL),
-        Term::ByteList(bytes) if bytes.len() <= u16::MAX as usize => {
-            out.push(tag::STRING);
-            out.extend((bytes.len() as u16).to_be_bytes());
-            out.extend(bytes);
-        }
-        Term::ByteList(bytes) => {
-            let items: Vec<Term> = bytes.iter().map(|&b| Term::Integer(b.into())).collect();
-            encode_term(&Term::List(items), out);
-        }
+        Term::ByteList(bytes) => match length_field::<u16>("a charlist's bytes", bytes.len()) {
+            Ok(length) => {
+                out.push(tag::STRING);
+                out.extend(length.to_be_bytes());
+                out.extend(bytes);
+            }
+            // Too long for the packed form: a list of integers, as Erlang sends it.
+            Err(_) => {
+                let items: Vec<Term> = bytes.iter().map(|&b| Term::Integer(b.into())).collect();
+                encode_term(&Term::List(items), out)?;
+            }
+        },
         Term::List(items) if items.is_empty() => out.push(tag::NIL),
-        Term::List(items) => encode_list(items, &Term::List(Vec::new()), out),
-        Term::ImproperList(items, tail) => encode_list(items, tail, out),
+        Term::List(items) => encode_list(items, &Term::List(Vec::new()), out)?,
+        Term::ImproperList(items, tail) => encode_list(items, tail, out)?,
         Term::Tuple(items) => {
             match u8::try_from(items.len()) {
                 Ok(n) => out.extend([tag::SMALL_TUPLE, n]),
                 Err(_) => {
+                    let length: u32 = length_field("a tuple's elements", items.len())?;
                     out.push(tag::LARGE_TUPLE);
-                    out.extend((items.len() as u32).to_be_bytes());
+                    out.extend(length.to_be_bytes());
                 }
             }
             for item in items {
-                encode_term(item, out);
+                encode_term(item, out)?;
             }
         }
         Term::Map(pairs) => {
+            let length: u32 = length_field("a map's pairs", pairs.len())?;
             out.push(tag::MAP);
-            out.extend((pairs.len() as u32).to_be_bytes());
+            out.extend(length.to_be_bytes());
             for (key, value) in pairs {
-                encode_term(key, out);
-                encode_term(value, out);
+                encode_term(key, out)?;
+                encode_term(value, out)?;
             }
         }
         Term::Pid(pid) => {
             out.push(tag::NEW_PID);
-            encode_atom(&pid.node, out);
+            encode_atom(&pid.node, out)?;
             out.extend(pid.id.to_be_bytes());
             out.extend(pid.serial.to_be_bytes());
             out.extend(pid.creation.to_be_bytes());
         }
         Term::Reference(reference) => {
+            let length: u16 = length_field("a reference's ids", reference.ids.len())?;
             out.push(tag::NEWER_REFERENCE);
-            out.extend((reference.ids.len() as u16).to_be_bytes());
-            encode_atom(&reference.node, out);
+            out.extend(length.to_be_bytes());
+            encode_atom(&reference.node, out)?;
             out.extend(reference.creation.to_be_bytes());
             for id in &reference.ids {
                 out.extend(id.to_be_bytes());
@@ -641,13 +731,15 @@ fn encode_term(term: &Term, out: &mut Vec<u8>) {
         }
         Term::Port { node, id, creation } => {
             out.push(tag::V4_PORT);
-            encode_atom(node, out);
+            encode_atom(node, out)?;
             out.extend(id.to_be_bytes());
             out.extend(creation.to_be_bytes());
         }
         Term::Fun(body) => {
+            // The size counts its own four bytes.
+            let size: u32 = length_field("a fun's bytes", body.len().saturating_add(4))?;
             out.push(tag::NEW_FUN);
-            out.extend((body.len() as u32 + 4).to_be_bytes());
+            out.extend(size.to_be_bytes());
             out.extend(body);
         }
         Term::Export {
@@ -656,31 +748,35 @@ fn encode_term(term: &Term, out: &mut Vec<u8>) {
             arity,
         } => {
             out.push(tag::EXPORT);
-            encode_atom(module, out);
-            encode_atom(function, out);
+            encode_atom(module, out)?;
+            encode_atom(function, out)?;
             out.extend([tag::SMALL_INTEGER, *arity]);
         }
     }
+    Ok(())
 }
 
-fn encode_list(items: &[Term], tail: &Term, out: &mut Vec<u8>) {
+fn encode_list(items: &[Term], tail: &Term, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let length: u32 = length_field("a list's elements", items.len())?;
     out.push(tag::LIST);
-    out.extend((items.len() as u32).to_be_bytes());
+    out.extend(length.to_be_bytes());
     for item in items {
-        encode_term(item, out);
+        encode_term(item, out)?;
     }
-    encode_term(tail, out);
+    encode_term(tail, out)
 }
 
-fn encode_atom(name: &str, out: &mut Vec<u8>) {
+fn encode_atom(name: &str, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     match u8::try_from(name.len()) {
         Ok(n) => out.extend([tag::SMALL_ATOM_UTF8, n]),
         Err(_) => {
+            let length: u16 = length_field("an atom's bytes", name.len())?;
             out.push(tag::ATOM_UTF8);
-            out.extend((name.len() as u16).to_be_bytes());
+            out.extend(length.to_be_bytes());
         }
     }
     out.extend(name.as_bytes());
+    Ok(())
 }
 
 // ANCHOR: display
@@ -724,14 +820,23 @@ impl fmt::Display for Term {
                 write!(f, "}}")
             }
             Term::Pid(pid) => write!(f, "{pid}"),
-            Term::Reference(reference) => write!(f, "#Reference<{}>", reference.node),
-            Term::Port { node, id, .. } => write!(f, "#Port<{node}.{id}>"),
+            // Node names, modules and functions come from the peer: escaped,
+            // so that no term can put a line break or a terminal escape in a log.
+            Term::Reference(reference) => {
+                write!(f, "#Reference<{}>", reference.node.escape_debug())
+            }
+            Term::Port { node, id, .. } => write!(f, "#Port<{}.{id}>", node.escape_debug()),
             Term::Fun(_) => write!(f, "#Function<...>"),
             Term::Export {
                 module,
                 function,
                 arity,
-            } => write!(f, "&:{module}.{function}/{arity}"),
+            } => write!(
+                f,
+                "&:{}.{}/{arity}",
+                module.escape_debug(),
+                function.escape_debug()
+            ),
         }
     }
 }
@@ -739,7 +844,8 @@ impl fmt::Display for Term {
 
 impl fmt::Display for Pid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#PID<{}.{}.{}>", self.node, self.id, self.serial)
+        let node = self.node.escape_debug();
+        write!(f, "#PID<{node}.{}.{}>", self.id, self.serial)
     }
 }
 
@@ -779,7 +885,7 @@ mod tests {
 
     fn round_trip(term: Term) {
         let mut bytes = Vec::new();
-        encode(&term, &mut bytes);
+        encode(&term, &mut bytes).unwrap();
         assert_eq!(decode_exact(&bytes), Ok(term));
     }
 
@@ -870,7 +976,7 @@ mod tests {
         // A list, a tuple and a map each claiming four billion elements.
         for tag in [tag::LIST, tag::LARGE_TUPLE, tag::MAP] {
             let bytes = [VERSION, tag, 0xFF, 0xFF, 0xFF, 0xFF, tag::NIL];
-            assert_eq!(decode(&bytes), Err(DecodeError::Truncated), "tag {tag}");
+            assert_eq!(decode(&bytes), Err(DecodeError::Overclaimed), "tag {tag}");
         }
         let binary = [VERSION, tag::BINARY, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2];
         assert_eq!(decode(&binary), Err(DecodeError::Truncated));
@@ -908,6 +1014,160 @@ mod tests {
         ] {
             assert!(decode(&bytes).is_err(), "{bytes:?}");
         }
+    }
+
+    /// A list that claims `count` elements: its tag and length.
+    fn list_header(count: usize) -> Vec<u8> {
+        let mut bytes = vec![tag::LIST];
+        bytes.extend((count as u32).to_be_bytes());
+        bytes
+    }
+
+    #[test]
+    fn nested_claims_together_must_fit_in_the_bytes_left() {
+        // 100 nested lists, each claiming as many elements as bytes follow
+        // its header: each claim alone fits, all of them together do not.
+        // Before the claims were added up, this reserved about 800 MiB.
+        let frame = 128 * 1024;
+        let mut bytes = vec![VERSION];
+        for level in 0..MAX_DEPTH {
+            let after_header = frame - 1 - (level + 1) * 5;
+            bytes.extend(list_header(after_header));
+        }
+        bytes.resize(frame, tag::NIL);
+        assert_eq!(decode(&bytes), Err(DecodeError::Overclaimed));
+
+        // Honest nesting still reads: a list of two lists of two, and a
+        // map whose values are lists, each claim exactly what follows.
+        let honest = Term::List(vec![
+            Term::List(vec![Term::Integer(1), Term::Integer(2)]),
+            Term::List(vec![Term::Integer(3), Term::Map(vec![])]),
+        ]);
+        round_trip(honest);
+        round_trip(Term::Map(vec![
+            (Term::atom("a"), Term::List(vec![Term::Integer(1)])),
+            (
+                Term::atom("b"),
+                Term::Tuple(vec![Term::Integer(2), Term::Integer(3)]),
+            ),
+        ]));
+    }
+
+    #[test]
+    fn an_inner_claim_may_not_take_the_bytes_its_siblings_need() {
+        // [[...], []]: after the inner list's header, the outer list still
+        // needs a byte for its second element and one for its tail, and
+        // the inner list one for its own tail. With 7 bytes left, the
+        // inner list may claim 4 elements, not 5.
+        let with_inner_claim = |claim: usize| {
+            let mut bytes = vec![VERSION];
+            bytes.extend(list_header(2));
+            bytes.extend(list_header(claim));
+            bytes.extend([tag::NIL; 7]);
+            decode_exact(&bytes)
+        };
+        assert_eq!(with_inner_claim(5), Err(DecodeError::Overclaimed));
+        assert_eq!(
+            with_inner_claim(4),
+            Ok(Term::List(vec![
+                Term::List(vec![Term::List(vec![]); 4]),
+                Term::List(vec![])
+            ]))
+        );
+    }
+
+    #[test]
+    fn lengths_too_long_for_their_field_are_errors_not_truncated() {
+        assert_eq!(length_field::<u32>("x", u32::MAX as usize), Ok(u32::MAX));
+        assert_eq!(
+            length_field::<u32>("a binary's bytes", u32::MAX as usize + 1),
+            Err(EncodeError::TooLong {
+                what: "a binary's bytes",
+                length: u32::MAX as usize + 1,
+                max: u64::from(u32::MAX),
+            })
+        );
+        // Fields small enough to overflow in a test: an atom over 64 KiB,
+        // a reference of more than 65,535 ids.
+        let mut out = Vec::new();
+        let atom = Term::atom(&"a".repeat(70_000));
+        assert!(matches!(
+            encode(&atom, &mut out),
+            Err(EncodeError::TooLong {
+                what: "an atom's bytes",
+                length: 70_000,
+                max: 65_535
+            })
+        ));
+        let reference = Term::Reference(Reference {
+            node: "a@b".into(),
+            creation: 1,
+            ids: vec![0; 70_000],
+        });
+        assert!(encode(&reference, &mut Vec::new()).is_err());
+        // A pid whose node name is too long, inside a tuple: the error
+        // comes out from deep inside.
+        let pid = Term::Pid(Pid {
+            node: "n".repeat(70_000),
+            id: 1,
+            serial: 0,
+            creation: 1,
+        });
+        assert!(encode(&Term::Tuple(vec![pid]), &mut Vec::new()).is_err());
+        let bits = Term::BitBinary {
+            bytes: vec![1],
+            bits: 9,
+        };
+        assert_eq!(
+            encode(&bits, &mut Vec::new()),
+            Err(EncodeError::BadBitCount(9))
+        );
+        // A charlist too long for the packed form still encodes, as a list.
+        round_trip(Term::List(vec![Term::Integer(7); 70_000]));
+    }
+
+    #[test]
+    fn names_from_the_peer_print_escaped() {
+        let forged = "x\nchatroom: stopped\u{1b}[2J";
+        let node = "a@b\nchatroom: stopped\x1b[2J";
+        let pid = Pid {
+            node: node.into(),
+            id: 1,
+            serial: 0,
+            creation: 1,
+        };
+        let terms = [
+            Term::Pid(pid),
+            Term::Reference(Reference {
+                node: node.into(),
+                creation: 1,
+                ids: vec![1],
+            }),
+            Term::Port {
+                node: node.into(),
+                id: 1,
+                creation: 1,
+            },
+            Term::Export {
+                module: node.into(),
+                function: node.into(),
+                arity: 1,
+            },
+            Term::atom(node),
+            Term::string(node),
+        ];
+        for term in terms {
+            let shown = term.to_string();
+            assert!(!shown.contains('\n') && !shown.contains('\x1b'), "{shown}");
+        }
+        assert!(Term::Pid(Pid {
+            node: forged.into(),
+            id: 1,
+            serial: 0,
+            creation: 1
+        })
+        .to_string()
+        .contains("\\u{1b}"));
     }
 
     #[test]

@@ -463,7 +463,7 @@ impl Transport for ErlangTransport {
             // nowhere without failing: the session is told of the loss as
             // a hang-up (see `NodeDown`) and leaves its room politely.
             Err(SendError::NotConnected(_)) => Ok(()),
-            Err(error @ SendError::TooSlow(_)) => Err(io::Error::other(error.to_string())),
+            Err(error) => Err(io::Error::other(error.to_string())),
         }
     }
 
