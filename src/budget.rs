@@ -10,9 +10,12 @@
 //! of every room is gone at once.
 //!
 //! So the node never starts a thread without a [`Permit`] from one
-//! [`ThreadBudget`] shared by connections (two threads each) and rooms (one
-//! each). When the budget is spent, a new connection or a new room is
-//! refused with a clear error; nothing already running is touched.
+//! [`ThreadBudget`] shared by connections (two threads each), rooms (one
+//! each), and the Erlang node's handshakes (one each, which goes on as the
+//! connected node's reader) and node writers (one each). Only the few
+//! threads started once, with the program (its accept loops), are outside
+//! it. When the budget is spent, a new connection or a new room is refused
+//! with a clear error; nothing already running is touched.
 //!
 //! Mirrors: nothing in the post. The BEAM's own limit, `+P` (the most
 //! processes a node may hold), is the closest relative: reaching it makes

@@ -836,9 +836,11 @@ impl ErlangNode {
     // ANCHOR: complain
     /// A line for the log, of a `kind` (say, "handshake"): at most
     /// [`LINES_PER_SECOND`](super::log::LINES_PER_SECOND) of each kind a
-    /// second; the rest are counted, and the count logged once. Anything a
-    /// peer chose is in the line through [`shown`] already.
-    fn complain(&self, kind: &'static str, line: String) {
+    /// second; the rest are counted, and the count logged once. Whatever a
+    /// peer chose must be in `line` through [`shown`] (or a [`Term`]'s
+    /// `Display`, which escapes). Public, so that the program's own
+    /// complaints about what peers send can share the limit.
+    pub fn complain(&self, kind: &'static str, line: String) {
         let verdict = self.inner.complaints.admit(kind, Instant::now());
         if let Some(summary) = verdict.summary {
             self.inner.mailroom.log(summary);

@@ -296,7 +296,8 @@ impl ErlangRooms {
 
     /// Logs what cannot be answered (there is no pid to answer).
     fn refuse_quietly(&self, node: &str, why: &str) {
-        self.log(format!("from {node}: {why}"));
+        // `why` may quote what the peer chose (a name it sent to).
+        self.log(format!("from {node}: {}", crate::erlang::log::shown(why)));
     }
 
     fn unreadable(
