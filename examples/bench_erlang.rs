@@ -19,6 +19,9 @@
 //! cargo run --release --example bench_erlang -- 100 20
 //! ```
 //!
+//! The Elixir half is at most `MEMBERS_PER_NODE` (100) processes: one
+//! node's share of members (so N is at most 200 or so).
+//!
 //! Prints one line per run, `room=mixed members=100 ... deliveries_per_sec=...`,
 //! then `ratio_mixed_to_tcp=...`. Needs Elixir (`elixir`) and EPMD.
 
@@ -31,7 +34,7 @@ use std::time::{Duration, Instant};
 
 use chatroom::erlang::{node::listen_address, Cookie, DistConfig, ErlangNode, NodeName};
 use chatroom::node::{Node, NodeConfig};
-use chatroom::transport::erlang::ErlangRooms;
+use chatroom::transport::erlang::{ErlangRooms, MEMBERS_PER_NODE};
 
 /// The Elixir side: N processes join, each counts "says" lines until it has
 /// `expected`, then tells the script, which prints `elixir_done` once all
@@ -64,6 +67,11 @@ fn main() {
     let members: usize = args.next().map_or(100, |n| n.parse().expect("N: a number"));
     let messages: usize = args.next().map_or(20, |m| m.parse().expect("M: a number"));
     let tcp_posters = members / 2;
+    // One node may have at most this many members: more would be refused.
+    assert!(
+        members - tcp_posters <= MEMBERS_PER_NODE,
+        "N/2 Elixir processes on one node: at most {MEMBERS_PER_NODE}"
+    );
 
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = listener.local_addr().unwrap();

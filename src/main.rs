@@ -64,7 +64,12 @@ fn serve(options: ServeOptions) -> ExitCode {
     let (stop, stop_requested) = crossbeam_channel::bounded(1);
     let web_stopper: Arc<OnceLock<WebStopper>> = Arc::default();
     let stop_web = Arc::clone(&web_stopper);
+    // When the signal came: the one grace period, for every part of the
+    // stop, counts from here.
+    let signalled: Arc<OnceLock<Instant>> = Arc::default();
+    let signal_time = Arc::clone(&signalled);
     let handler = ctrlc::set_handler(move || {
+        let _ = signal_time.set(Instant::now());
         if let Some(web) = stop_web.get() {
             web.stop();
         }
@@ -112,9 +117,12 @@ fn serve(options: ServeOptions) -> ExitCode {
         web.stop();
     }
     // Every session has had its last words; let them reach the Elixir
-    // processes, then close the node connections.
+    // processes, then close the node connections. Within the same grace
+    // as the sessions' stop, counted from the signal: a stuck client and
+    // a stuck node together take one grace period, not one each.
     if let Some(erlang) = erlang {
-        erlang.stop(Instant::now() + grace);
+        let signal = signalled.get().copied().unwrap_or_else(Instant::now);
+        erlang.stop(signal + grace);
     }
     match served {
         Ok(stopped) => {
@@ -156,7 +164,7 @@ fn start_erlang(node: &Node, options: ErlangServe) -> Result<ErlangNode, String>
         None => Cookie::from_home().map_err(|e| e.to_string())?,
     };
     let ip = listen_address(&options.name, options.public)?;
-    let rooms = ErlangRooms::new(node.context(), node.budget());
+    let rooms = ErlangRooms::for_node(node);
     // Its threads are counted in the server's budget (`--max-threads`).
     let config = DistConfig {
         threads: node.budget().clone(),

@@ -235,6 +235,11 @@ impl Registry {
             .collect()
     }
 
+    /// True once [`Registry::close`] was called: the node is stopping.
+    pub fn is_closed(&self) -> bool {
+        self.shared.lock().closed.is_some()
+    }
+
     /// Like [`Registry::unregister_all`], and refuses every join and every
     /// new room from now on, saying `why`: the node is stopping.
     pub fn close(&self, why: &str) -> Vec<RoomPid> {

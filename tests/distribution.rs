@@ -341,6 +341,7 @@ fn a_monitored_elixir_process_that_dies_is_reported_down() {
             process,
             watcher: w,
             reason,
+            ..
         }) if *w == watcher => Some((process.clone(), reason.clone())),
         _ => None,
     });

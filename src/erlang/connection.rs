@@ -66,6 +66,8 @@ pub enum Control {
     UnlinkId { id: Term, from: Pid, to: Pid },
     /// An exit signal for one of our processes (`Process.exit(pid, why)`).
     Exit { from: Pid, to: Pid, reason: Term },
+    /// `Process.link(to)` by the peer's `from`, `to` being one of ours.
+    Link { from: Pid, to: Pid },
     /// Something this node does not act on (links, spawn requests...):
     /// the operation number, for the log.
     Ignored { operation: i64 },
@@ -244,7 +246,11 @@ fn decode_frame(bytes: &[u8]) -> Result<Control, String> {
             to: to.clone(),
             reason: reason.clone(),
         },
-        [Integer(operation @ (LINK | UNLINK | UNLINK_ID_ACK)), ..] => Control::Ignored {
+        [Integer(LINK), P(from), P(to)] => Control::Link {
+            from: from.clone(),
+            to: to.clone(),
+        },
+        [Integer(operation @ (UNLINK | UNLINK_ID_ACK)), ..] => Control::Ignored {
             operation: *operation,
         },
         [Integer(
@@ -252,6 +258,7 @@ fn decode_frame(bytes: &[u8]) -> Result<Control, String> {
             | SEND_TT
             | REG_SEND
             | REG_SEND_TT
+            | LINK
             | MONITOR_P
             | DEMONITOR_P
             | MONITOR_P_EXIT
@@ -352,6 +359,18 @@ pub fn monitor_exit(
         reason.clone(),
     ]);
     frame(&control, None)
+}
+
+/// The exit signal of a link: our `from`, linked to the peer's `to`, has
+/// ended for `reason`. Sent with the reason as a payload (`EXIT_PAYLOAD`,
+/// which every peer we accept has agreed to).
+pub fn link_exit(from: &Pid, to: &Pid, reason: &Term) -> Result<Vec<u8>, EncodeError> {
+    let control = Term::Tuple(vec![
+        Term::Integer(PAYLOAD_EXIT),
+        from.clone().into(),
+        to.clone().into(),
+    ]);
+    frame(&control, Some(reason))
 }
 
 /// Acknowledges an `UnlinkId`: the peer waits for it before it forgets.
@@ -481,6 +500,19 @@ mod tests {
 
     #[test]
     fn operations_we_do_not_act_on_are_named() {
+        let unlink = Term::Tuple(vec![
+            Term::Integer(UNLINK),
+            pid("a@b", 1).into(),
+            pid("c@d", 2).into(),
+        ]);
+        assert_eq!(
+            read(&frame(&unlink, None).unwrap(), 100).unwrap(),
+            Frame::Control(Control::Ignored { operation: UNLINK })
+        );
+    }
+
+    #[test]
+    fn links_are_read_and_their_exits_carry_the_reason() {
         let link = Term::Tuple(vec![
             Term::Integer(LINK),
             pid("a@b", 1).into(),
@@ -488,7 +520,23 @@ mod tests {
         ]);
         assert_eq!(
             read(&frame(&link, None).unwrap(), 100).unwrap(),
-            Frame::Control(Control::Ignored { operation: LINK })
+            Frame::Control(Control::Link {
+                from: pid("a@b", 1),
+                to: pid("c@d", 2),
+            })
+        );
+        let reason = Term::atom("normal");
+        assert_eq!(
+            read(
+                &link_exit(&pid("c@d", 2), &pid("a@b", 1), &reason).unwrap(),
+                100
+            )
+            .unwrap(),
+            Frame::Control(Control::Exit {
+                from: pid("c@d", 2),
+                to: pid("a@b", 1),
+                reason,
+            })
         );
     }
 

@@ -120,12 +120,21 @@ pub enum Delivery {
         message: Term,
     },
     /// A process we monitor ended (or never existed: `:noproc`). If its
-    /// node disconnects instead, [`Delivery::NodeDown`] says so.
+    /// node disconnects instead, [`Delivery::NodeDown`] says so. `node` is
+    /// the peer it came from and `reference` the monitor's: a program
+    /// should believe it only from the process's own node, for its monitor.
     Down {
+        node: String,
         process: Pid,
         watcher: Pid,
+        reference: Reference,
         reason: Term,
     },
+    /// `Process.link(to)` by `from`, a process of the peer `node`.
+    Link { node: String, from: Pid, to: Pid },
+    /// `Process.unlink(to)` by `from`, a process of the peer `node`
+    /// (already acknowledged, as the protocol asks).
+    Unlink { node: String, from: Pid, to: Pid },
     /// A message we could not read (too large, not a term...): skipped,
     /// and here so the program can answer `from`, if known.
     Skipped { from: Option<Pid>, why: String },
@@ -396,6 +405,18 @@ impl ErlangNode {
             connection::demonitor(watcher, target, reference),
             deadline,
         )
+    }
+
+    /// The exit signal of a link: our process `from`, which the peer's `to`
+    /// linked to, has ended for `reason` (`:normal`, or why not).
+    pub fn link_exit(
+        &self,
+        from: &Pid,
+        to: &Pid,
+        reason: &Term,
+        deadline: Instant,
+    ) -> Result<(), SendError> {
+        self.enqueue(&to.node, connection::link_exit(from, to, reason), deadline)
     }
 
     fn enqueue(
@@ -775,11 +796,13 @@ impl ErlangNode {
             Control::MonitorExit {
                 process: Term::Pid(process),
                 to,
+                reference,
                 reason,
-                ..
             } => self.deliver(Delivery::Down {
+                node,
                 process,
                 watcher: to,
+                reference,
                 reason,
             }),
             Control::MonitorExit { .. } => {}
@@ -802,7 +825,9 @@ impl ErlangNode {
             Control::Demonitor { .. } => {}
             Control::UnlinkId { id, from, to } => {
                 self.answer(link, connection::unlink_id_ack(&id, &to, &from));
+                self.deliver(Delivery::Unlink { node, from, to });
             }
+            Control::Link { from, to } => self.deliver(Delivery::Link { node, from, to }),
             Control::Exit { from, to, reason } => self.complain(
                 "ignored",
                 format!(
