@@ -92,6 +92,9 @@ pub struct ErlangArgs {
     /// The nodes' shared secret [default: the one in ~/.erlang.cookie, as Erlang does]
     #[arg(long, value_name = "COOKIE")]
     pub cookie: Option<String>,
+    /// The Erlang distribution port, for a firewall to open [default: one the system chooses; EPMD tells peers]
+    #[arg(long, value_name = "PORT")]
+    pub dist_port: Option<u16>,
 }
 
 #[derive(Debug, Args)]
@@ -156,6 +159,8 @@ impl std::fmt::Display for JoinAddress {
 pub struct ErlangServe {
     pub name: NodeName,
     pub cookie: Option<String>,
+    /// `--dist-port`, or 0 for one the system chooses.
+    pub dist_port: u16,
     /// `--public` was given: the node may listen where the network reaches.
     pub public: bool,
 }
@@ -224,11 +229,16 @@ impl ServeArgs {
     fn check(self) -> Result<ServeOptions, clap::Error> {
         let config = self.config();
         let erlang = &self.erlang;
-        if erlang.cookie.is_some() && erlang.sname.is_none() && erlang.name.is_none() {
-            return Err(usage_error(
-                "serve",
-                "--cookie is for an Erlang node: give --sname NAME (or --name) too".into(),
-            ));
+        for (option, given) in [
+            ("--cookie", erlang.cookie.is_some()),
+            ("--dist-port", erlang.dist_port.is_some()),
+        ] {
+            if given && erlang.sname.is_none() && erlang.name.is_none() {
+                return Err(usage_error(
+                    "serve",
+                    format!("{option} is for an Erlang node: give --sname NAME (or --name) too"),
+                ));
+            }
         }
         let name = match (&erlang.sname, &erlang.name) {
             (Some(short), _) => Some(NodeName::short(short)),
@@ -239,6 +249,7 @@ impl ServeArgs {
         let erlang = name.map(|name| ErlangServe {
             name,
             cookie: self.erlang.cookie.clone(),
+            dist_port: self.erlang.dist_port.unwrap_or(0),
             public: self.public,
         });
         // ANCHOR: public

@@ -167,6 +167,7 @@ fn start_erlang(node: &Node, options: ErlangServe) -> Result<ErlangNode, String>
     let rooms = ErlangRooms::for_node(node);
     // Its threads are counted in the server's budget (`--max-threads`).
     let config = DistConfig {
+        listen_port: options.dist_port,
         threads: node.budget().clone(),
         ..DistConfig::default()
     };

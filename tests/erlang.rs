@@ -30,6 +30,8 @@ struct Server {
     child: Child,
     /// The node's full name, e.g. `room1_123_0@vm`.
     node: String,
+    /// Where its distribution port listens.
+    dist: SocketAddr,
     tcp: SocketAddr,
     log: Receiver<String>,
     /// Log lines already seen by a wait.
@@ -38,6 +40,11 @@ struct Server {
 
 impl Server {
     fn start(short: &str, cookie: &str) -> Server {
+        Server::start_with(short, cookie, &[])
+    }
+
+    /// The same, with more options after the others.
+    fn start_with(short: &str, cookie: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_chatroom"))
             .args([
                 "serve",
@@ -48,6 +55,7 @@ impl Server {
                 "--cookie",
                 cookie,
             ])
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -80,6 +88,7 @@ impl Server {
         Server {
             child,
             node,
+            dist: address_of(&line),
             tcp,
             log,
             seen: Vec::new(),
@@ -108,10 +117,26 @@ impl Server {
         }
     }
 
+    /// Every log line printed so far, without waiting for more.
+    fn seen_so_far(&mut self) -> &[String] {
+        while let Ok(line) = self.log.try_recv() {
+            self.seen.push(line);
+        }
+        &self.seen
+    }
+
     /// Ctrl-C, as a person stops it.
     fn interrupt(&mut self) {
         unsafe { libc::kill(self.child.id() as i32, libc::SIGINT) };
     }
+}
+
+/// The address at the end of `erlang node NAME on ADDRESS`.
+fn address_of(line: &str) -> SocketAddr {
+    let address = line.trim().rsplit(' ').next().unwrap_or_default();
+    address
+        .parse()
+        .unwrap_or_else(|_| panic!("no address at the end of {line:?}"))
 }
 
 impl Drop for Server {
@@ -570,4 +595,115 @@ fn the_rust_client_joins_the_posts_room() {
         ],
         &[&room1.name, &room2.name],
     );
+}
+
+// Being a good citizen of the cluster (issue 26, item 4).
+
+/// `Node.ping` is a call to the node's `net_kernel`; the node answers it
+/// itself, so an Elixir user sees `:pong`, not `:pang`.
+#[test]
+fn node_ping_answers_pong() {
+    if !elixir_available("node_ping_answers_pong") {
+        return;
+    }
+    let cookie = random_cookie();
+    let mut server = Server::start(&unique("room1"), &cookie);
+    let dir = scratch_dir(&[]);
+    let mut iex = Iex::start(&unique("pinger"), &cookie, &dir);
+    let answer = iex.type_line(&format!("Node.ping(:\"{}\")", server.node));
+    assert!(answer.contains(":pong"), "Node.ping answered {answer:?}");
+    // A hidden node: in Node.list(:hidden), not in Node.list().
+    let hidden = iex.type_line("Node.list(:hidden)");
+    assert!(hidden.contains(&server.node), "{hidden}");
+    let visible = iex.type_line("Node.list()");
+    assert!(!visible.contains(&server.node), "{visible}");
+    assert!(
+        !server
+            .seen_so_far()
+            .iter()
+            .any(|line| line.contains("net_kernel")),
+        "the ping was complained about: {:#?}",
+        server.seen
+    );
+}
+
+/// `--dist-port` fixes the distribution port, so a firewall can open it.
+#[test]
+fn dist_port_fixes_the_distribution_port() {
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = free.local_addr().unwrap().port();
+    drop(free);
+    let server = Server::start_with(
+        &unique("fixed"),
+        &random_cookie(),
+        &["--dist-port", &port.to_string()],
+    );
+    assert_eq!(server.dist.port(), port);
+    // And a port in use is a clear error, not a different port.
+    let taken = Command::new(env!("CARGO_BIN_EXE_chatroom"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--sname"])
+        .arg(unique("second"))
+        .args(["--cookie", "c", "--dist-port", &port.to_string()])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!taken.status.success());
+    let said = String::from_utf8_lossy(&taken.stderr);
+    assert!(said.contains("in use"), "{said}");
+}
+
+/// `chatroom join` to a name that no process holds says so and exits 1,
+/// instead of printing "joined" and losing every line.
+#[test]
+fn joining_a_room_nobody_holds_exits_1() {
+    let cookie = random_cookie();
+    let server = Server::start(&unique("room1"), &cookie);
+    let output = Command::new(env!("CARGO_BIN_EXE_chatroom"))
+        .args(["join", "--cookie", &cookie])
+        .arg(format!("nosuch@{}", server.node))
+        .arg("Ghost")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(!said.contains("joined"), "{said}");
+    assert!(
+        said.contains(&format!(
+            "no process is registered as nosuch@{} (noproc)",
+            server.node
+        )),
+        "{said}"
+    );
+}
+
+/// The post's Server crashes on a message from a pid that never joined;
+/// a Rust client in that room hears why and exits 1.
+#[test]
+fn the_join_ends_when_the_posts_room_crashes() {
+    if !elixir_available("the_join_ends_when_the_posts_room_crashes") {
+        return;
+    }
+    let cookie = random_cookie();
+    let dir = scratch_dir(&[
+        ("server.ex", "server_fixed.ex"),
+        ("client.ex", "client_fixed.ex"),
+    ]);
+    let mut room1 = Iex::start(&unique("room1"), &cookie, &dir);
+    room1.type_line("c \"server.ex\"");
+    room1.type_line("c \"client.ex\"");
+    room1.type_line("s = Server.start");
+    room1.type_line("Process.register(s, :chatroom)");
+    let node = format!("{}@{}", room1.name, host());
+    let mut michael = Joiner::start(&format!("chatroom@{node}"), "Michael", &cookie);
+    michael.wait_for("joined chatroom@");
+    // The shell posts as itself, a stranger: the room crashes.
+    room1.type_line("Client.post_message(self(), s, \"Hello?\")");
+    let said = michael.wait_for("chatroom: ");
+    assert!(
+        said.contains(&format!("the room chatroom@{node} ended")),
+        "{said}"
+    );
+    let status = michael.child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{}", michael.transcript);
 }

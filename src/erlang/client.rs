@@ -9,8 +9,11 @@
 //! `Client.loop/2` does.
 //!
 //! The post's room never answers a join, so unlike the TCP client this one
-//! cannot wait for a welcome: once the join is sent, it is in (as far as
-//! the post's protocol can tell).
+//! cannot wait for a welcome. What it can do is what Elixir's own
+//! `Process.monitor({:chatroom, :"room1@vm"})` does: monitor the name.
+//! A name nobody holds is answered `:noproc` at once; a room that dies
+//! later (the post's Server crashes on a stranger's message) is answered
+//! with its reason. Either way the client says so and exits 1.
 //!
 //! Mirrors: `Client.join_room({:chatroom, :"room1@vm"}, "Michael")`,
 //! `Client.loop/2` and `Client.post_message/3`.
@@ -25,13 +28,16 @@ use crossbeam_channel::{Receiver, Sender};
 
 use super::handshake::{Cookie, NodeName};
 use super::node::{Delivery, DistConfig, ErlangNode, Mailroom, SendError};
-use super::term::{Pid, Term};
+use super::term::{Pid, Reference, Term};
 use crate::client::Console;
 use crate::remote::Ending;
 use crate::username::validate_room_name;
 
 /// How long a send may wait for room in the connection's outbox.
 const SEND_PATIENCE: Duration = Duration::from_secs(5);
+
+/// How long the peer has to tell whether the room's name is held.
+const LOOKUP_PATIENCE: Duration = Duration::from_secs(5);
 
 // ANCHOR: address
 /// `ROOM@NODE`, e.g. `chatroom@room1@vm`: the registered name `chatroom`
@@ -88,11 +94,15 @@ impl ErlangClient {
     ) -> io::Result<ErlangClient> {
         let our_name = client_node_name(&address.node).map_err(io::Error::other)?;
         let (ended, ending) = crossbeam_channel::bounded(1);
+        let (found, lookup) = crossbeam_channel::bounded(1);
         let mailroom = Arc::new(ClientMailroom {
             me: std::sync::OnceLock::new(),
+            watch: std::sync::OnceLock::new(),
             username: username.to_string(),
+            room: address.to_string(),
             peer: address.node.to_string(),
             console,
+            found,
             ended,
         });
         let node = ErlangNode::hidden(our_name, cookie, DistConfig::default(), mailroom.clone());
@@ -105,12 +115,51 @@ impl ErlangClient {
             room: address.clone(),
             ending,
         };
+        client.find_room(&mailroom, &lookup)?;
         client.send(Term::Tuple(vec![
             client.me.clone().into(),
             Term::atom("join"),
             Term::string(username),
         ]))?;
         Ok(client)
+    }
+
+    /// Monitors the room's name, then asks the peer's `net_kernel` the
+    /// question `Node.ping` asks. The peer answers in order: a `:noproc`
+    /// for a name nobody holds comes before the ping's answer, so the
+    /// answer means the room is there (and watched from now on).
+    fn find_room(&self, mailroom: &ClientMailroom, lookup: &Receiver<Lookup>) -> io::Result<()> {
+        let deadline = Instant::now() + LOOKUP_PATIENCE;
+        let node = self.room.node.to_string();
+        let watch = self
+            .node
+            .monitor_name(&self.me, &node, &self.room.room, deadline)
+            .map_err(io::Error::other)?;
+        let _ = mailroom.watch.set(watch);
+        let tag = self.node.make_ref();
+        let is_auth = Term::Tuple(vec![
+            Term::atom("$gen_call"),
+            Term::Tuple(vec![self.me.clone().into(), tag.clone().into()]),
+            Term::Tuple(vec![Term::atom("is_auth"), Term::atom(&self.node.name())]),
+        ]);
+        self.node
+            .send_to_name(&self.me, &node, "net_kernel", &is_auth, deadline)
+            .map_err(io::Error::other)?;
+        loop {
+            match lookup.recv_deadline(deadline) {
+                Ok(Lookup::Answered(answered)) if answered == tag => return Ok(()),
+                Ok(Lookup::Answered(_)) => continue,
+                Ok(Lookup::NoRoom(why)) => {
+                    return Err(io::Error::new(io::ErrorKind::NotFound, why));
+                }
+                Err(_) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        format!("{node} did not answer within {LOOKUP_PATIENCE:?}"),
+                    ));
+                }
+            }
+        }
     }
     // ANCHOR_END: join
 
@@ -166,10 +215,39 @@ fn client_node_name(peer: &NodeName) -> Result<NodeName, String> {
 /// What arrives for the client's pid: the post's `Client.loop/2`.
 struct ClientMailroom {
     me: std::sync::OnceLock<Pid>,
+    /// The monitor on the room's name, once it is sent.
+    watch: std::sync::OnceLock<Reference>,
     username: String,
+    /// `chatroom@room1@vm`, for what we say when it ends.
+    room: String,
     peer: String,
     console: Console,
+    /// While joining: whether the room's name is held.
+    found: Sender<Lookup>,
     ended: Sender<Ending>,
+}
+
+/// What the peer said while we looked for the room.
+enum Lookup {
+    /// `{tag, :yes}` from its net_kernel: the name was held.
+    Answered(Reference),
+    /// The monitor on the name fired, with why (`:noproc`).
+    NoRoom(String),
+}
+
+impl ClientMailroom {
+    /// The room we watch ended (or never was): before the join, the
+    /// lookup hears it; after, the client's ending does.
+    fn room_down(&self, reason: &Term) {
+        let why = match reason {
+            Term::Atom(noproc) if noproc == "noproc" => {
+                format!("no process is registered as {} (noproc)", self.room)
+            }
+            reason => format!("the room {} ended: {reason}", self.room),
+        };
+        let _ = self.found.try_send(Lookup::NoRoom(why.clone()));
+        let _ = self.ended.try_send(Ending::Closed(why));
+    }
 }
 
 impl Mailroom for ClientMailroom {
@@ -193,6 +271,10 @@ impl Mailroom for ClientMailroom {
                             let reason = reason.as_text().unwrap_or_else(|| reason.to_string());
                             let _ = self.ended.try_send(Ending::Closed(reason));
                         }
+                        // The net_kernel's answer to our lookup.
+                        [Term::Reference(tag), Term::Atom(yes)] if yes == "yes" => {
+                            let _ = self.found.try_send(Lookup::Answered(tag.clone()));
+                        }
                         _ => self
                             .console
                             .print(format!("{name}'s client: unexpected message: {message}")),
@@ -202,6 +284,13 @@ impl Mailroom for ClientMailroom {
                         .print(format!("{name}'s client: unexpected message: {message}")),
                 }
             }
+            Delivery::NameDown {
+                reference, reason, ..
+            } if Some(&reference) == self.watch.get() => self.room_down(&reason),
+            // Erlang may name the process by its pid instead.
+            Delivery::Down {
+                reference, reason, ..
+            } if Some(&reference) == self.watch.get() => self.room_down(&reason),
             Delivery::NodeDown { node, .. } if node == self.peer => {
                 let _ = self.ended.try_send(Ending::Lost);
             }

@@ -332,6 +332,18 @@ pub fn monitor(from: &Pid, target: &Pid, reference: &Reference) -> Result<Vec<u8
     frame(&control, None)
 }
 
+/// Our process `from` starts monitoring whatever process holds the
+/// registered `name` on the peer: `MONITOR_P` allows an atom as target.
+pub fn monitor_name(from: &Pid, name: &str, reference: &Reference) -> Result<Vec<u8>, EncodeError> {
+    let control = Term::Tuple(vec![
+        Term::Integer(MONITOR_P),
+        from.clone().into(),
+        Term::atom(name),
+        reference.clone().into(),
+    ]);
+    frame(&control, None)
+}
+
 /// Our process `from` stops monitoring `target`.
 pub fn demonitor(from: &Pid, target: &Pid, reference: &Reference) -> Result<Vec<u8>, EncodeError> {
     let control = Term::Tuple(vec![

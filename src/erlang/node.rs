@@ -52,9 +52,16 @@ pub const MAX_HANDSHAKES: usize = 16;
 /// what the system allows, or this many where it does not say.
 const FALLBACK_THREADS: usize = 10_000;
 
+/// The registered name every Erlang node has; `Node.ping` calls it.
+const NET_KERNEL: &str = "net_kernel";
+
 /// Limits and timings of a node's connections.
 #[derive(Debug, Clone)]
 pub struct DistConfig {
+    /// The distribution port to listen on; 0 lets the system choose, as
+    /// Erlang does unless `inet_dist_listen_min` fixes it. EPMD tells
+    /// peers whichever it is; a firewall needs it fixed.
+    pub listen_port: u16,
     /// The largest frame accepted; a larger one is skipped and logged.
     pub max_message_bytes: usize,
     /// Frames that may wait for one peer's writer.
@@ -87,6 +94,7 @@ pub struct DistConfig {
 impl Default for DistConfig {
     fn default() -> Self {
         DistConfig {
+            listen_port: 0,
             max_message_bytes: 128 * 1024,
             outbox_capacity: 1024,
             tick_interval: Duration::from_secs(15),
@@ -126,6 +134,15 @@ pub enum Delivery {
     Down {
         node: String,
         process: Pid,
+        watcher: Pid,
+        reference: Reference,
+        reason: Term,
+    },
+    /// A process we monitored by its registered name (`monitor_name`)
+    /// ended, or no process had the name (`:noproc`).
+    NameDown {
+        node: String,
+        name: String,
         watcher: Pid,
         reference: Reference,
         reason: Term,
@@ -241,7 +258,8 @@ enum Outgoing {
 impl ErlangNode {
     // ANCHOR: start
     /// Starts a node called `name` that other nodes can reach: makes sure
-    /// EPMD runs, listens on `ip` (port chosen by the system), registers the
+    /// EPMD runs, listens on `ip` (`config.listen_port`, or one the system
+    /// chooses), registers the
     /// port with EPMD, and accepts connections on a thread of its own.
     pub fn start(
         name: NodeName,
@@ -251,7 +269,7 @@ impl ErlangNode {
         mailroom: Arc<dyn Mailroom>,
     ) -> io::Result<ErlangNode> {
         epmd::ensure_running()?;
-        let listener = TcpListener::bind((ip, 0))?;
+        let listener = TcpListener::bind((ip, config.listen_port))?;
         let address = listener.local_addr()?;
         let registration = epmd::register(&name.name, address.port())?;
         let identity = Identity {
@@ -387,6 +405,26 @@ impl ErlangNode {
         self.enqueue(
             &target.node,
             connection::monitor(watcher, target, &reference),
+            deadline,
+        )?;
+        Ok(reference)
+    }
+
+    /// `Process.monitor({name, node})` by our process `watcher`: a monitor
+    /// on whatever process holds `name` there. A name nobody holds is
+    /// answered at once with `:noproc`; either way the end arrives as a
+    /// [`Delivery::NameDown`] (or [`Delivery::NodeDown`]).
+    pub fn monitor_name(
+        &self,
+        watcher: &Pid,
+        node: &str,
+        name: &str,
+        deadline: Instant,
+    ) -> Result<Reference, SendError> {
+        let reference = self.make_ref();
+        self.enqueue(
+            node,
+            connection::monitor_name(watcher, name, &reference),
             deadline,
         )?;
         Ok(reference)
@@ -787,6 +825,11 @@ impl ErlangNode {
                     shown(&from.to_string())
                 ),
             ),
+            // `Node.ping(:"us@host")` asks our `net_kernel`; a node answers it
+            // itself, whatever program runs on it.
+            Control::RegSend { from, to, message } if to == NET_KERNEL => {
+                self.net_kernel(link, &from, &message)
+            }
             Control::RegSend { from, to, message } => self.deliver(Delivery::ToName {
                 node,
                 from,
@@ -805,6 +848,20 @@ impl ErlangNode {
                 reference,
                 reason,
             }),
+            // A monitor we set on a registered name (`monitor_name`): the
+            // peer names the process by the name we gave.
+            Control::MonitorExit {
+                process: Term::Atom(name),
+                to,
+                reference,
+                reason,
+            } => self.deliver(Delivery::NameDown {
+                node,
+                name,
+                watcher: to,
+                reference,
+                reason,
+            }),
             Control::MonitorExit { .. } => {}
             Control::Monitor {
                 from,
@@ -815,7 +872,8 @@ impl ErlangNode {
                 // as long as the node, and when the connection goes the peer
                 // tells its own processes `:noconnection`. A target that is
                 // not alive is answered at once, as Erlang would.
-                if !self.inner.mailroom.is_alive(&target) {
+                let net_kernel = target == Term::atom(NET_KERNEL);
+                if !net_kernel && !self.inner.mailroom.is_alive(&target) {
                     self.answer(
                         link,
                         connection::monitor_exit(&target, &from, &reference, &Term::atom("noproc")),
@@ -843,6 +901,47 @@ impl ErlangNode {
             ),
         }
     }
+
+    // ANCHOR: net_kernel
+    /// `Node.ping(node)` is `gen:call({:net_kernel, node}, {:is_auth, us})`:
+    /// `{:"$gen_call", {from, tag}, {:is_auth, _}}`, answered `{tag, :yes}`
+    /// to `from` (OTP 24's `tag` is `[:alias | ref]`; the reply may go to
+    /// the pid). The peer got here with the cookie, so the answer is yes.
+    /// Nothing else is asked of our net_kernel by a node that stays hidden.
+    fn net_kernel(&self, link: &PeerLink, from: &Pid, message: &Term) {
+        let call = match message {
+            Term::Tuple(items) => match items.as_slice() {
+                [Term::Atom(gen_call), Term::Tuple(caller), Term::Tuple(request)]
+                    if gen_call == "$gen_call" =>
+                {
+                    match (caller.as_slice(), request.as_slice()) {
+                        ([Term::Pid(to), tag], [Term::Atom(is_auth), _])
+                            if is_auth == "is_auth" && to == from =>
+                        {
+                            Some((to, tag))
+                        }
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        match call {
+            Some((to, tag)) => {
+                let reply = Term::Tuple(vec![tag.clone(), Term::atom("yes")]);
+                self.answer(link, connection::send(to, &reply));
+            }
+            None => self.complain(
+                "net_kernel",
+                format!(
+                    "ignored a message to net_kernel ({}): only Node.ping's is_auth is answered",
+                    shown(&message.to_string())
+                ),
+            ),
+        }
+    }
+    // ANCHOR_END: net_kernel
 
     /// Queues an answer the peer asked for, if there is room for it.
     fn answer(&self, link: &PeerLink, frame: Result<Vec<u8>, EncodeError>) {

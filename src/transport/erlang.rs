@@ -640,6 +640,8 @@ impl Mailroom for ErlangRooms {
                     self.gone(&pid);
                 }
             }
+            // Rooms monitor members by pid, never a name.
+            Delivery::NameDown { .. } => {}
             Delivery::Link { node, from, to } => self.link(erlang, &node, &from, &to),
             Delivery::Unlink { from, to, .. } => self.unlink(&from, &to),
             Delivery::Skipped { from, why } => {
